@@ -1,0 +1,86 @@
+# Qihu: `make run` starts the assistant on embedded defaults, `make test` runs every test.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := RASA_TELEMETRY_ENABLED=false $(VENV)/bin/rasa
+VENV_STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | sha256sum | cut -c1-12)
+export PYTHONPATH := $(CURDIR)
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: run shell train test lint validate pytest rasa-test bench-nlu bench-latency bench-store \
+	bench-wechat telegram-webhook telegram-polling venv constraints clean
+
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): requirements.txt requirements-dev.txt constraints.txt
+	@test -x $(PY) || "$$(scripts/python310.sh)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip==24.0"
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt -c constraints.txt
+	$(PY) -m pip check
+	@rm -f $(VENV)/.installed-* && touch $@
+
+## Start the action server and the Rasa server (trains first if data changed).
+run: venv
+	@scripts/run.sh
+
+## Chat with the assistant in this terminal (starts its own action server).
+shell: venv
+	@model=$$(scripts/ensure_model.sh) && \
+	  (SANIC_HOST=127.0.0.1 $(RASA) run actions --actions actions --port 5055 >/dev/null 2>&1 & \
+	   echo $$! > .shell-actions.pid) && \
+	  trap 'kill $$(cat .shell-actions.pid) 2>/dev/null; rm -f .shell-actions.pid' EXIT && \
+	  $(RASA) shell --model "$$model" --endpoints endpoints.yml
+
+## Train the model if data/, config.yml or domain.yml changed (content hash).
+train: venv
+	@scripts/ensure_model.sh
+
+## Every test: lint, data validation, pytest (unit, store, end-to-end), Rasa test stories.
+test: lint validate pytest rasa-test
+
+lint: venv
+	$(VENV)/bin/ruff check bot actions tests bench scripts
+	$(VENV)/bin/ruff format --check bot actions tests bench scripts
+	$(VENV)/bin/mypy bot actions
+
+validate: venv
+	$(RASA) data validate --data data --domain domain.yml --config config.yml --fail-on-warnings
+	$(PY) scripts/gen_nlu_lookups.py --check
+
+pytest: venv train
+	$(PY) -m pytest -q
+
+rasa-test: venv train
+	$(RASA) test core --model "$$(scripts/ensure_model.sh)" --stories tests/stories \
+	  --fail-on-prediction-errors --out results/core
+
+## Benchmarks: figures are written to bench/results/.
+bench-nlu: venv
+	$(PY) bench/bench_nlu.py
+
+bench-latency: venv train
+	$(PY) bench/bench_latency.py
+
+## Appeal creations/s and the monthly report over 100 000 appeals, SQLite and PostgreSQL.
+bench-store: venv
+	$(PY) bench/bench_store.py
+
+## WeChat callback latency and duplicate deliveries (own server + stand-in dialogue).
+bench-wechat: venv
+	$(PY) bench/bench_wechat.py
+
+## Telegram: register the webhook with the Bot API (URL=https://.../webhooks/telegram/webhook),
+## or poll instead (development; see docs/channels.md).
+telegram-webhook: venv
+	@test -n "$(URL)" || { echo "usage: make telegram-webhook URL=https://<host>/webhooks/telegram/webhook"; exit 2; }
+	$(PY) -m bot.channels.telegram_cli set-webhook "$(URL)"
+
+telegram-polling: venv
+	$(PY) -m bot.channels.telegram_cli polling
+
+## Re-pin every transitive dependency from the current venv.
+constraints:
+	$(PY) -m pip freeze --all | grep -v '^pip==' > constraints.txt
+
+clean:
+	rm -rf models results var/log .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,143 @@
+"""Actions that answer from the knowledge base: materials, hotlines, schemes, packages, help.
+
+Every fact comes from `bot.knowledge` via `bot.answers`; these classes only pick what the
+user asked about out of the tracker (the message text, then the extracted entity).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.rendering import send
+from bot import answers
+from bot.knowledge import get_knowledge
+
+SCHEME_INTENT_PREFIX = "ask_scheme_"
+
+
+def _query(tracker: Tracker, entity: str, finds: Callable[[str], bool]) -> str | None:
+    """What the user asked about: the message text if the knowledge base finds something in it,
+    else the entity of the latest message, else the text (so the answer can ask back).
+
+    The whole text goes first because the resolver matches the longest names in it and sees
+    every candidate (an ambiguous word is answered with buttons), while DIET may extract only
+    part of a name. A button payload (``/intent{...}``) carries only the entity. An entity
+    from an earlier turn is never reused for a new question.
+    """
+    text = tracker.latest_message.get("text") or ""
+    if text.startswith("/"):
+        text = ""
+    if text and finds(text):
+        return text
+    value = next(tracker.get_latest_entity_values(entity), None)
+    return str(value) if value else (text or None)
+
+
+class _EntityAnswerAction(Action, ABC):
+    """Answer with `answer_fn(query)` and clear the helper slot so it never goes stale."""
+
+    entity = ""
+
+    @abstractmethod
+    def finds(self, query: str) -> bool:
+        """Whether the knowledge base finds what this action answers about in ``query``."""
+
+    @abstractmethod
+    def answer(self, query: str | None) -> answers.Answer:
+        """The answer for ``query`` (None: the user named nothing)."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        send(dispatcher, self.answer(_query(tracker, self.entity, self.finds)))
+        return [SlotSet(self.entity, None)]
+
+
+class ActionAnswerMaterials(_EntityAnswerAction):
+    entity = "stage"
+
+    def name(self) -> str:
+        return "action_answer_materials"
+
+    def finds(self, query: str) -> bool:
+        return bool(answers.resolve_stages(query, get_knowledge()))
+
+    def answer(self, query: str | None) -> answers.Answer:
+        return answers.answer_materials(query)
+
+
+class ActionAnswerHotline(_EntityAnswerAction):
+    entity = "hotline_topic"
+
+    def name(self) -> str:
+        return "action_answer_hotline"
+
+    def finds(self, query: str) -> bool:
+        return bool(answers.resolve_hotlines(query, get_knowledge()))
+
+    def answer(self, query: str | None) -> answers.Answer:
+        return answers.answer_hotline(query)
+
+
+class ActionAnswerOneThing(_EntityAnswerAction):
+    entity = "package"
+
+    def name(self) -> str:
+        return "action_answer_one_thing"
+
+    def finds(self, query: str) -> bool:
+        return bool(answers.resolve_packages(query, get_knowledge()))
+
+    def answer(self, query: str | None) -> answers.Answer:
+        return answers.answer_package(query)
+
+
+class ActionAnswerScheme(Action):
+    """`ask_scheme_<id>` intents map to the scheme `<id>` of the knowledge base."""
+
+    def name(self) -> str:
+        return "action_answer_scheme"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        scheme_id = intent[len(SCHEME_INTENT_PREFIX) :]
+        try:
+            answer = answers.answer_scheme(scheme_id)
+        except KeyError:
+            answer = answers.answer_fallback()
+        send(dispatcher, answer)
+        return []
+
+
+class ActionHelp(Action):
+    def name(self) -> str:
+        return "action_help"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        send(dispatcher, answers.answer_help())
+        return []
+
+
+class ActionFallback(Action):
+    """Low confidence, out of scope or no rule: say so plainly and offer the hotline."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        send(dispatcher, answers.answer_fallback())
+        # As the core fallback (no rule or story fits), Rasa would predict the fallback again
+        # after it; listening ends the turn with one answer.
+        return [FollowupAction("action_listen")]

@@ -1,0 +1,216 @@
+"""WeChat callback latency and retry dedupe under load.
+
+20 users send signed callbacks at once; every message is delivered three times with the
+same MsgId (as WeChat does when it retries), all three concurrently, which is the hardest
+case for the dedupe. Measures each callback's time (p50/p99) and counts duplicate turns
+(a message that reached the dialogue more than once). Targets (issue #4): p99 < 1 s and
+0 duplicates. Writes bench/results/wechat.json.
+
+    python bench/bench_wechat.py                      # own server + stand-in dialogue
+    python bench/bench_wechat.py --redis redis://127.0.0.1:6379/0
+    python bench/bench_wechat.py --url http://127.0.0.1:5005 [--rasa-token T]
+
+Against a running stack (--url) the callbacks are signed with WECHAT_TOKEN (and
+encrypted with WECHAT_AES_KEY / WECHAT_APPID when set), and duplicates are counted from
+the conversation trackers, which needs the Rasa server's HTTP API (--enable-api). Point
+that stack's WECHAT_API_BASE at a stand-in: slow turns are pushed through the API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import time
+import uuid
+from collections import Counter
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import QUESTIONS, percentile, write_result
+from tests.channels.wechat_callbacks import WeChatAccount, new_aes_key, new_msg_id
+
+
+async def deliver(
+    session: aiohttp.ClientSession, url: str, account: WeChatAccount, xml: str
+) -> tuple[float, int, str]:
+    callback = account.signed(xml)
+    started = time.perf_counter()
+    async with session.post(url, params=callback.params, data=callback.body) as reply:
+        body = await reply.text()
+    return time.perf_counter() - started, reply.status, body
+
+
+async def run_load(
+    url: str, account: WeChatAccount, users: int, messages: int, retries: int, run_id: str
+) -> tuple[list[float], Counter[str], list[str]]:
+    latencies: list[float] = []
+    outcomes: Counter[str] = Counter()
+    openids = [f"bench_{run_id}_{user:02d}" for user in range(users)]
+    connector = aiohttp.TCPConnector(limit=0)
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+
+        async def user(index: int) -> None:
+            for number in range(messages):
+                question = QUESTIONS[(index + number) % len(QUESTIONS)]
+                xml = account.text(openids[index], question, new_msg_id())
+                results = await asyncio.gather(
+                    *(deliver(session, url, account, xml) for _ in range(retries))
+                )
+                for elapsed, status, body in results:
+                    latencies.append(elapsed)
+                    kind = (
+                        "http_error"
+                        if status != 200
+                        else "success"
+                        if body == "success"
+                        else "reply"
+                    )
+                    outcomes[kind] += 1
+
+        await asyncio.gather(*(user(i) for i in range(users)))
+    return latencies, outcomes, openids
+
+
+def duplicates_from_trackers(base: str, openids: list[str], token: str | None) -> int | None:
+    """Duplicate user turns as the Rasa server recorded them (None: API not reachable)."""
+    params = {"token": token} if token else {}
+    duplicates = 0
+    for openid in openids:
+        try:
+            reply = requests.get(
+                f"{base}/conversations/{openid}/tracker", params=params, timeout=30
+            )
+            reply.raise_for_status()
+        except requests.RequestException as error:
+            print(f"tracker not available ({error}); duplicates unknown", file=sys.stderr)
+            return None
+        ids = Counter(
+            e.get("message_id")
+            for e in reply.json().get("events", [])
+            if e.get("event") == "user" and str(e.get("message_id", "")).startswith("wechat:")
+        )
+        duplicates += sum(count - 1 for count in ids.values())
+    return duplicates
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", help="base URL of a running Rasa server with the channel")
+    parser.add_argument("--rasa-token", help="Rasa HTTP API token (trackers, --url mode)")
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--messages", type=int, default=10, help="messages per user")
+    parser.add_argument("--retries", type=int, default=3, help="deliveries per MsgId")
+    parser.add_argument("--turn-ms", type=float, default=50, help="stand-in dialogue time")
+    parser.add_argument("--plain", action="store_true", help="plain mode instead of safe mode")
+    parser.add_argument("--redis", help="own server: keep dedupe state in this Redis")
+    args = parser.parse_args()
+    run_id = uuid.uuid4().hex[:8]
+
+    with ExitStack() as stack:
+        rasa = None
+        if args.url:
+            base = args.url.rstrip("/")
+            aes_key = None if args.plain else os.environ.get("WECHAT_AES_KEY") or None
+            account = WeChatAccount(
+                os.environ["WECHAT_TOKEN"], os.environ.get("WECHAT_APPID", ""), aes_key
+            )
+            mode = "running stack"
+        else:
+            base, account, rasa = start_own_stack(stack, args, run_id)
+            mode = "own server, stand-in dialogue" + (" + Redis" if args.redis else "")
+        url = f"{base}/webhooks/wechat/webhook"
+
+        started = time.perf_counter()
+        latencies, outcomes, openids = asyncio.run(
+            run_load(url, account, args.users, args.messages, args.retries, run_id)
+        )
+        elapsed = time.perf_counter() - started
+        if rasa is not None:
+            time.sleep(0.5)  # let pushed (slow) turns finish before counting
+            ids = Counter(m.metadata["wechat"].get("msg_id") for m in rasa.turns if m.metadata)
+            duplicates: int | None = sum(count - 1 for count in ids.values())
+            turns: int | None = len(rasa.turns)
+        else:
+            duplicates = duplicates_from_trackers(base, openids, args.rasa_token)
+            turns = None
+
+    p99_ms = round(percentile(latencies, 0.99) * 1000, 1)
+    figures: dict[str, Any] = {
+        "mode": mode,
+        "safe_mode": account.crypto is not None,
+        "users": args.users,
+        "messages": args.users * args.messages,
+        "deliveries": len(latencies),
+        "deliveries_per_msgid": args.retries,
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p99_ms": p99_ms,
+        "max_ms": round(max(latencies) * 1000, 1),
+        "callbacks_per_s": round(len(latencies) / elapsed, 1),
+        "outcomes": dict(outcomes),
+        "dialogue_turns": turns,
+        "duplicate_turns": duplicates,
+        "targets": {"p99_ms_below": 1000, "duplicate_turns": 0},
+    }
+    figures["meets_targets"] = bool(
+        p99_ms < 1000 and duplicates == 0 and outcomes.get("http_error", 0) == 0
+    )
+    write_result("wechat", figures)
+    return 0 if figures["meets_targets"] else 1
+
+
+def start_own_stack(
+    stack: ExitStack, args: argparse.Namespace, run_id: str
+) -> tuple[str, WeChatAccount, Any]:
+    """The WeChat channel in a Sanic app on a free port, a stand-in dialogue and API."""
+    from sanic import Sanic
+
+    from bot.channels.state import MemoryStore, RedisStore
+    from bot.channels.wechat import WeChatInput
+    from bot.channels.wechat_settings import WeChatSettings
+    from tests.channels.fake_rasa import FakeRasa, rasa_app
+    from tests.channels.servers import serve_sanic, serve_standin
+    from tests.channels.standins import WeChatApi
+
+    Sanic.test_mode = True
+    token, appid, secret = "benchToken", "wxbench000000001", "bench-secret"
+    aes_key = None if args.plain else new_aes_key()
+    api = stack.enter_context(serve_standin(WeChatApi(appid, secret)))
+    settings = WeChatSettings(
+        token=token,
+        appid=appid,
+        secret=secret,
+        aes_key=aes_key,
+        api_base=f"{api.base_url}/cgi-bin/",
+    )
+    store: MemoryStore | RedisStore = MemoryStore()
+    if args.redis:
+        prefix = f"qihu:bench:{run_id}:"
+        store = RedisStore(args.redis, prefix)
+        stack.callback(_drop_keys, args.redis, prefix)
+    rasa = FakeRasa(delay=args.turn_ms / 1000)
+    app = rasa_app([WeChatInput(settings, store=store)], rasa, "wechat_bench")
+    server = stack.enter_context(serve_sanic(app))
+    return server.base_url, WeChatAccount(token, appid, aes_key), rasa
+
+
+def _drop_keys(url: str, prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(match=prefix + "*"))
+    if keys:
+        client.delete(*keys)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

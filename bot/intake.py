@@ -1,0 +1,129 @@
+"""Validation and normalisation of what an enterprise types into the appeal form.
+
+Kept apart from Rasa so the same rules serve the chat, the staff console and the tests.
+Every function returns either the clean value or raises `InvalidField` with the Chinese
+message to show the user (what was wrong and an example of what is expected).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SEPARATORS = re.compile(r"[\s\-－—()（）]")
+_MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
+_LANDLINE = re.compile(r"^023(\d{8})$")
+_MEANINGFUL = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+
+# Bare requests that say *that* there is an appeal but not *what* it is.
+_GENERIC_PHRASES = (
+    "我要反映问题",
+    "我要反映",
+    "反映问题",
+    "反映个问题",
+    "反映一下",
+    "我要投诉",
+    "投诉一下",
+    "投诉",
+    "我有诉求",
+    "我们企业有诉求",
+    "企业诉求",
+    "提个诉求",
+    "提诉求",
+    "帮我提个诉求",
+    "有个问题",
+    "我想反映",
+    "我要提意见",
+    "你好",
+    "您好",
+    "请问",
+    "麻烦",
+)
+
+MIN_CONTENT_CHARS = 6
+MAX_CONTENT_CHARS = 2000
+MAX_NAME_CHARS = 100
+
+
+class InvalidField(ValueError):
+    """A form answer that cannot be accepted; `message` is shown to the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def meaningful_length(text: str) -> int:
+    """Count Chinese characters, letters and digits; punctuation and emoji do not count."""
+    return len(_MEANINGFUL.findall(text))
+
+
+def clean_phone(raw: str) -> str:
+    """A Chinese mobile number or a 023 (Chongqing) landline, in a canonical form."""
+    compact = _SEPARATORS.sub("", raw or "")
+    if match := _MOBILE.match(compact):
+        return match.group(1)
+    if match := _LANDLINE.match(compact):
+        return f"023-{match.group(1)}"
+    raise InvalidField(
+        "电话号码格式不对。请填写11位手机号（如 138xxxxxxxx），"
+        "或023开头的重庆座机号（如 023-xxxxxxxx）。"
+    )
+
+
+def clean_name(raw: str, label: str) -> str:
+    """An enterprise or person name: non-empty, not absurdly long, not just punctuation."""
+    value = " ".join((raw or "").split())
+    if meaningful_length(value) < 2:
+        raise InvalidField(f"{label}好像没有填写完整，请再输入一次。")
+    if len(value) > MAX_NAME_CHARS:
+        raise InvalidField(f"{label}太长了，请控制在{MAX_NAME_CHARS}个字以内。")
+    return value
+
+
+def strip_generic(text: str) -> str:
+    """Remove bare request phrases so only the substance of an appeal remains."""
+    rest = text or ""
+    for phrase in sorted(_GENERIC_PHRASES, key=len, reverse=True):
+        rest = rest.replace(phrase, "")
+    return rest.strip(" ，,。.!！?？:：")
+
+
+def clean_content(raw: str) -> str:
+    """The appeal itself: it must say what the problem is, within a sane length."""
+    value = (raw or "").strip()
+    if meaningful_length(strip_generic(value)) < MIN_CONTENT_CHARS:
+        raise InvalidField(
+            "请具体说说遇到了什么问题，比如事项、地点、时间和希望怎么解决（至少6个字）。"
+        )
+    if len(value) > MAX_CONTENT_CHARS:
+        raise InvalidField(
+            f"诉求内容太长了，请精简到{MAX_CONTENT_CHARS}字以内，详细材料可稍后补充。"
+        )
+    return value
+
+
+def content_from_opening(text: str) -> str | None:
+    """The appeal content already in the opening message ('园区路灯坏了好久没人管'), if any."""
+    try:
+        return clean_content(text) if not text.startswith("/") else None
+    except InvalidField:
+        return None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The four answers of the intake form."""
+
+    enterprise_name: str
+    contact_name: str
+    contact_phone: str
+    content: str
+
+    def summary(self) -> str:
+        return (
+            f"企业名称：{self.enterprise_name}\n"
+            f"联系人：{self.contact_name}\n"
+            f"联系电话：{self.contact_phone}\n"
+            f"诉求内容：{self.content}"
+        )

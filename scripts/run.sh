@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Start the Qihu stack on embedded defaults: action server (5055) and Rasa server (5005,
+# REST channel + HTTP API). Ctrl-C (or SIGTERM) stops every process it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+: "${RASA_TOKEN:=qihu-local-dev-token}"     # HTTP API token; set your own outside local use
+: "${RASA_HOST:=127.0.0.1}"
+: "${RASA_PORT:=5005}"
+: "${ACTION_PORT:=5055}"
+export RASA_TOKEN SANIC_HOST="${SANIC_HOST:-127.0.0.1}"
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+# Rasa's anonymous telemetry would try to reach the internet; a government deployment opts out.
+export RASA_TELEMETRY_ENABLED=false
+
+model="$(scripts/ensure_model.sh)"
+mkdir -p var/log
+# Apply the appeal store's migrations first ($APPEALS_DB_URL, default SQLite under var/).
+.venv/bin/python -m bot.store.migrate
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo; echo "Stopping Qihu..."
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "Stopped."
+}
+trap stop INT TERM EXIT
+
+
+.venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
+pids+=($!)
+.venv/bin/rasa run --model "$model" --enable-api --auth-token "$RASA_TOKEN" \
+  --interface "$RASA_HOST" --port "$RASA_PORT" --credentials "${RASA_CREDENTIALS:-credentials.yml}" \
+  --endpoints endpoints.yml >var/log/rasa.log 2>&1 &
+pids+=($!)
+
+echo "Starting Qihu (logs in var/log/)..."
+.venv/bin/python scripts/wait_ready.py "http://$RASA_HOST:$RASA_PORT/status?token=$RASA_TOKEN" \
+  "http://127.0.0.1:$ACTION_PORT/health" --timeout 300 || { tail -20 var/log/*.log; exit 1; }
+
+cat <<MSG
+
+Qihu is running.
+  Chat (REST):  curl -s -XPOST http://$RASA_HOST:$RASA_PORT/webhooks/rest/webhook \\
+                  -H 'Content-Type: application/json' \\
+                  -d '{"sender":"me","message":"燃气报装打哪个电话"}'
+  Terminal:     make shell      (in another terminal; stops nothing here)
+  HTTP API:     http://$RASA_HOST:$RASA_PORT/status?token=\$RASA_TOKEN
+  Actions:      http://127.0.0.1:$ACTION_PORT/health
+Press Ctrl-C to stop.
+MSG
+wait -n "${pids[@]}"
+echo "A Qihu process exited; see var/log/." >&2
+exit 1

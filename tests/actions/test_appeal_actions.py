@@ -1,0 +1,168 @@
+"""The appeal actions with rasa-sdk's own Tracker and dispatcher, over a real SQLite store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.appeal_actions import (
+    ActionAppealStatus,
+    ActionCancelAppeal,
+    ActionConfirmAppeal,
+    ActionPrepareEvaluation,
+    ActionStartAppeal,
+    ActionStartCorrection,
+    ActionSubmitAppeal,
+    ValidateAppealForm,
+)
+from actions.store_access import get_service, reset_service
+from bot.knowledge import get_knowledge
+from bot.store import AppealService, Status
+from tests.actions.helpers import entity, payloads, run, texts, tracker
+
+DRAFT = {
+    "enterprise_name": "南川区青山机械有限公司",
+    "contact_name": "张三",
+    "contact_phone": "13812345678",
+    "appeal_content": "园区门口的路灯坏了两个月，晚上很危险",
+    "appeal_draft_id": "draft-1",
+    "appeal_pending": True,
+}
+
+
+@pytest.fixture
+def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppealService]:
+    monkeypatch.setenv("APPEALS_DB_URL", f"sqlite:///{tmp_path / 'appeals.db'}")
+    reset_service()
+    yield get_service()
+    reset_service()
+
+
+def slots_set(events: list) -> dict:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_start_keeps_substantial_opening_message_as_content() -> None:
+    _, events = run(ActionStartAppeal(), tracker("公司停水三天了没人管", "report_appeal"))
+    slots = slots_set(events)
+    assert slots["appeal_content"] == "公司停水三天了没人管"
+    assert slots["appeal_draft_id"] and slots["appeal_pending"] is False
+
+
+def test_start_with_bare_request_asks_for_content() -> None:
+    _, events = run(ActionStartAppeal(), tracker("我要反映问题", "report_appeal"))
+    assert "appeal_content" not in {k for k, v in slots_set(events).items() if v}
+
+
+@pytest.mark.parametrize(
+    ("slot", "value", "expected"),
+    [
+        ("contact_phone", "138 1234 5678", "13812345678"),
+        ("contact_phone", "+86 13812345678", "13812345678"),
+        ("contact_phone", "023-71234567", "023-71234567"),
+        ("contact_phone", "12345", None),
+        ("contact_phone", "010-12345678", None),
+        ("enterprise_name", "。", None),
+        ("appeal_content", "我要投诉", None),
+    ],
+)
+def test_form_validation(slot: str, value: str, expected: str | None) -> None:
+    dispatcher = CollectingDispatcher()
+    result = getattr(ValidateAppealForm(), f"validate_{slot}")(
+        value, dispatcher, tracker(value), {}
+    )
+    assert result == {slot: expected}
+    assert bool(dispatcher.messages) is (expected is None)  # a rejection always says why
+
+
+def test_confirm_reads_back_without_writing(service: AppealService) -> None:
+    messages, events = run(ActionConfirmAppeal(), tracker("13812345678", slots=DRAFT))
+    assert all(v in texts(messages) for v in ("青山机械", "张三", "13812345678", "路灯"))
+    assert "/affirm" in payloads(messages)
+    assert SlotSet("appeal_pending", True) in events
+    assert service.list_by_sender("rest", "tester") == ()
+
+
+def test_submit_twice_with_the_same_draft_writes_one_ticket(service: AppealService) -> None:
+    first, events = run(ActionSubmitAppeal(), tracker("确认", "affirm", slots=DRAFT))
+    second, _ = run(ActionSubmitAppeal(), tracker("确认", "affirm", slots=DRAFT))
+    (appeal,) = service.list_by_sender("rest", "tester")
+    assert appeal.number in texts(first) and appeal.number in texts(second)
+    assert appeal.idempotency_key == "draft-1"
+    assert slots_set(events)["appeal_draft_id"] is None  # the draft is done
+
+
+def test_submit_when_store_is_down_keeps_the_draft(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A PostgreSQL port where nothing listens: connection refused.
+    monkeypatch.setenv("APPEALS_DB_URL", "postgresql+psycopg2://postgres@127.0.0.1:9/none")
+    reset_service()
+    try:
+        messages, events = run(ActionSubmitAppeal(), tracker("确认", "affirm", slots=DRAFT))
+    finally:
+        reset_service()
+    hotline = get_knowledge().primary_hotline.value.replace("-", "")
+    assert hotline in texts(messages).replace("-", "") and "重新提交" in texts(messages)
+    assert events == []  # every answer, the draft id and the pending flag stay
+
+
+def test_correction_by_button_and_by_words() -> None:
+    _, events = run(
+        ActionStartCorrection(),
+        tracker("", "correct_appeal", [entity("appeal_field", "contact_phone")], slots=DRAFT),
+    )
+    assert SlotSet("contact_phone", None) in events
+    _, events = run(
+        ActionStartCorrection(), tracker("公司名字写错了", "correct_appeal", slots=DRAFT)
+    )
+    assert SlotSet("enterprise_name", None) in events
+    _, events = run(
+        ActionStartCorrection(), tracker("联系人名字不对", "correct_appeal", slots=DRAFT)
+    )
+    assert SlotSet("contact_name", None) in events
+
+
+def test_cancel_clears_everything() -> None:
+    messages, events = run(ActionCancelAppeal(), tracker("算了", "cancel", slots=DRAFT))
+    assert "已取消" in texts(messages)
+    assert all(slots_set(events)[f] is None for f in ("appeal_draft_id", "contact_phone"))
+
+
+def test_status_of_someone_elses_number_reveals_nothing(service: AppealService) -> None:
+    appeal = service.create(
+        "甲公司", "王五", "13900000000", "厂区门口道路破损严重", "rest", "owner"
+    )
+    messages, _ = run(
+        ActionAppealStatus(), tracker(f"{appeal.number}到哪了", "ask_appeal_status", sender_id="x")
+    )
+    assert "没有查到" in texts(messages) and "甲公司" not in texts(messages)
+    messages, _ = run(
+        ActionAppealStatus(),
+        tracker(f"{appeal.number}到哪了", "ask_appeal_status", sender_id="owner"),
+    )
+    assert appeal.number in texts(messages) and "收集" in texts(messages)
+
+
+def test_evaluation_with_several_responded_appeals_asks_which(service: AppealService) -> None:
+    unit = next(iter(get_knowledge().units))
+    numbers = []
+    for content in ("厂区门口道路破损严重", "园区路灯坏了两个月"):
+        number = service.create("甲公司", "王五", "13900000000", content, "rest", "tester").number
+        service.dispatch(number, unit, "simple", "staff")
+        service.start(number, "staff")
+        service.respond(number, "已处理", "staff")
+        numbers.append(number)
+    messages, events = run(ActionPrepareEvaluation(), tracker("满意", "evaluate_satisfied"))
+    assert all(f'"appeal_number":"{n}"' in " ".join(payloads(messages)) for n in numbers)
+    assert slots_set(events)["evaluation_number"] is None
+    _, events = run(
+        ActionPrepareEvaluation(),
+        tracker("", "evaluate_satisfied", [entity("appeal_number", numbers[1])]),
+    )
+    assert slots_set(events)["evaluation_number"] == numbers[1]
+    assert all(service.get(n).status is Status.RESPONDED for n in numbers)  # nothing yet

@@ -1,0 +1,91 @@
+"""Every knowledge action, run with rasa-sdk's Tracker and CollectingDispatcher."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from rasa_sdk.events import SlotSet
+
+from actions.knowledge_actions import (
+    ActionAnswerHotline,
+    ActionAnswerMaterials,
+    ActionAnswerOneThing,
+    ActionAnswerScheme,
+    ActionFallback,
+    ActionHelp,
+)
+from bot.knowledge import get_knowledge
+from tests.actions.helpers import entity, payloads, run, texts, tracker
+
+
+def test_materials_by_entity_lists_what_to_bring_and_what_is_exempt() -> None:
+    t = tracker(
+        "办建设工程规划许可要交啥材料", "ask_materials", [entity("stage", "建设工程规划许可")]
+    )
+    messages, events = run(ActionAnswerMaterials(), t)
+    reply = texts(messages)
+    assert "建设工程设计方案" in reply  # 保留: the applicant brings it
+    assert "土地使用证明文件及附图" in reply  # 免提交: the office gets it
+    assert "不动产登记系统" in reply  # ... from this source channel
+    assert "10项减为3项" in reply
+    assert events == [SlotSet("stage", None)]
+
+
+def test_materials_from_text_when_no_entity_was_extracted() -> None:
+    t = tracker("规划核验要带什么", "ask_materials")
+    reply = texts(run(ActionAnswerMaterials(), t)[0])
+    assert "重庆市房屋建筑和市政基础设施工程竣工联合验收申报表" in reply
+
+
+def test_ambiguous_stage_gets_buttons() -> None:
+    t = tracker("规划许可证要啥材料", "ask_materials", [entity("stage", "规划许可证")])
+    messages, _ = run(ActionAnswerMaterials(), t)
+    assert set(payloads(messages)) >= {
+        '/ask_materials{"stage":"stage_3"}',
+        '/ask_materials{"stage":"stage_5"}',
+    }
+
+
+def test_button_payload_id_answers_that_stage() -> None:
+    t = tracker('/ask_materials{"stage":"stage_7"}', "ask_materials", [entity("stage", "stage_7")])
+    reply = texts(run(ActionAnswerMaterials(), t)[0])
+    assert "房地产调查报告" in reply
+    assert "6项减为3项" in reply
+
+
+def test_hotline_for_gas_installation() -> None:
+    t = tracker("燃气报装打哪个电话", "ask_hotline", [entity("hotline_topic", "燃气报装")])
+    reply = texts(run(ActionAnswerHotline(), t)[0])
+    assert "023-71420888" in reply
+
+
+def test_hotline_without_topic_lists_nanchuan_numbers() -> None:
+    reply = texts(run(ActionAnswerHotline(), tracker("热线电话多少", "ask_hotline"))[0])
+    for number in ("71992345", "71420888", "71422479", "71422916", "71423026"):
+        assert number in reply
+
+
+@pytest.mark.parametrize("scheme_id", sorted(get_knowledge().schemes))
+def test_every_scheme_intent_is_answered_from_its_scheme(scheme_id: str) -> None:
+    messages, _ = run(ActionAnswerScheme(), tracker("问一下", f"ask_scheme_{scheme_id}"))
+    reply = texts(messages)
+    assert get_knowledge().schemes[scheme_id].name in reply
+
+
+def test_power_scheme_states_the_time_limits() -> None:
+    reply = texts(run(ActionAnswerScheme(), tracker("低压居民接电要几天", "ask_scheme_power"))[0])
+    assert "低压居民3个工作日内接电" in reply
+
+
+def test_package_by_entity() -> None:
+    t = tracker("企业开办一件事包括哪些", "ask_one_thing", [entity("package", "企业开办")])
+    reply = texts(run(ActionAnswerOneThing(), t)[0])
+    assert "刻制印章" in reply and "县市场监管局" in reply
+
+
+def test_help_and_fallback_offer_the_appeal_hotline_and_nothing_else() -> None:
+    help_text = texts(run(ActionHelp(), tracker("你好", "greet"))[0])
+    assert "71992345" in help_text
+    fallback = texts(run(ActionFallback(), tracker("今天天气", "out_of_scope"))[0])
+    assert set(re.findall(r"\d{5,}", fallback)) == {"71992345"}

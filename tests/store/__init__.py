@@ -1,0 +1,1 @@
+"""Tests of the appeal store (bot.store) and working-day deadlines (bot.workdays)."""
