@@ -110,7 +110,9 @@ class ValidateAppealForm(FormValidationAction):
     def _check(
         dispatcher: CollectingDispatcher, slot: str, value: Any, clean: Any
     ) -> dict[str, Any]:
-        text = str(value or "")
+        if value is None:  # emptied by the form's start or a correction: nothing to check
+            return {slot: None}
+        text = str(value)
         if text.startswith("/"):  # a button of an earlier message, not an answer
             dispatcher.utter_message(text="请直接输入文字回答，或说“取消”结束登记。")
             return {slot: None}

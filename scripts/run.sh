@@ -16,7 +16,7 @@ export RASA_TELEMETRY_ENABLED=false
 model="$(scripts/ensure_model.sh)"
 mkdir -p var/log
 # Apply the appeal store's migrations first ($APPEALS_DB_URL, default SQLite under var/).
-.venv/bin/python -m bot.store.migrate
+.venv/bin/python -m bot.store
 
 pids=()
 stop() {

@@ -61,7 +61,7 @@ def current_revision(url: str | None = None) -> str | None:
 
 
 def main() -> None:
-    """`python -m bot.store.migrate`: bring ``$APPEALS_DB_URL`` (or the SQLite default) up to date.
+    """`python -m bot.store`: bring ``$APPEALS_DB_URL`` (or the SQLite default) up to date.
 
     ``make run`` calls this before starting the servers, so a database that cannot be migrated
     stops start-up with a clear error instead of failing the first appeal.
@@ -69,7 +69,3 @@ def main() -> None:
     url = default_url()
     upgrade(url)
     print(f"appeal store at revision {current_revision(url)}")
-
-
-if __name__ == "__main__":
-    main()

@@ -68,15 +68,17 @@ def test_start_with_bare_request_asks_for_content() -> None:
         ("contact_phone", "010-12345678", None),
         ("enterprise_name", "。", None),
         ("appeal_content", "我要投诉", None),
+        ("contact_phone", None, None),
     ],
 )
-def test_form_validation(slot: str, value: str, expected: str | None) -> None:
+def test_form_validation(slot: str, value: str | None, expected: str | None) -> None:
     dispatcher = CollectingDispatcher()
     result = getattr(ValidateAppealForm(), f"validate_{slot}")(
         value, dispatcher, tracker(value), {}
     )
     assert result == {slot: expected}
-    assert bool(dispatcher.messages) is (expected is None)  # a rejection always says why
+    # A rejection always says why; an emptied slot (value None) is not judged at all.
+    assert bool(dispatcher.messages) is (expected is None and value is not None)
 
 
 def test_confirm_reads_back_without_writing(service: AppealService) -> None:

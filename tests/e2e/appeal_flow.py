@@ -17,7 +17,9 @@ def new_sender(label: str) -> str:
 
 def fill_form(stack: Stack, sender: str, phone: str = "13812345678") -> str:
     """Opening message to read-back; returns the read-back text."""
-    assert "描述" in stack.text(sender, "我要反映问题")
+    opening = stack.text(sender, "我要反映问题")
+    assert "描述" in opening
+    assert "不对" not in opening and "没有填写" not in opening  # nothing judged before asked
     assert "企业名称" in stack.text(sender, CONTENT)
     assert "联系人" in stack.text(sender, "南川区青山机械有限公司")
     assert "联系电话" in stack.text(sender, "张三")
