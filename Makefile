@@ -8,7 +8,8 @@ export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: run shell train test lint validate pytest rasa-test bench-nlu bench-latency bench-store \
-	bench-wechat telegram-webhook telegram-polling venv constraints clean
+	bench-wechat telegram-webhook telegram-polling reminders reminders-list bench-reminders venv constraints clean console console-user \
+	bench-console
 
 venv: $(VENV_STAMP)
 
@@ -22,6 +23,18 @@ $(VENV_STAMP): requirements.txt requirements-dev.txt constraints.txt
 ## Start the action server and the Rasa server (trains first if data changed).
 run: venv
 	@scripts/run.sh
+
+## The staff console alone, on 127.0.0.1:$${CONSOLE_PORT:-8080} (make run starts it too).
+console: venv
+	$(PY) -m bot.console
+
+## Staff account: make console-user NAME=li ROLE=handler UNIT=justice (random password, shown once).
+## Other account commands: .venv/bin/python -m bot.console.users --help (token, passwd, disable...).
+console-user: venv
+	@test -n "$(NAME)" -a -n "$(ROLE)" || { echo "usage: make console-user NAME=<username> \
+	ROLE=coordinator|handler [UNIT=<unit id>] [DISPLAY=<显示名>]"; exit 2; }
+	$(PY) -m bot.console.users create "$(NAME)" --role "$(ROLE)" $(if $(UNIT),--unit "$(UNIT)") \
+	  $(if $(DISPLAY),--name "$(DISPLAY)")
 
 ## Chat with the assistant in this terminal (starts its own action server).
 shell: venv
@@ -65,9 +78,13 @@ bench-latency: venv train
 bench-store: venv
 	$(PY) bench/bench_store.py
 
-## WeChat callback latency and duplicate deliveries (own server + stand-in dialogue).
-bench-wechat: venv
-	$(PY) bench/bench_wechat.py
+## Staff console page times over 100 000 appeals (SQLite and PostgreSQL).
+bench-console: venv
+	$(PY) bench/bench_console.py
+
+## WeChat callbacks from 20 users against the real stack, every MsgId delivered 3 times.
+bench-wechat: venv train
+	$(PY) bench/bench_wechat.py --stack
 
 ## Telegram: register the webhook with the Bot API (URL=https://.../webhooks/telegram/webhook),
 ## or poll instead (development; see docs/channels.md).
@@ -77,6 +94,18 @@ telegram-webhook: venv
 
 telegram-polling: venv
 	$(PY) -m bot.channels.telegram_cli polling
+
+## The reminder scheduler alone (make run starts it too); one pass: make reminders ONCE=1
+reminders: venv
+	$(PY) -m bot.reminders run $(if $(ONCE),--once)
+
+## Pending, sent and failed reminders.
+reminders-list: venv
+	$(PY) -m bot.reminders list
+
+## One reminder-scheduler pass over 100 000 open appeals and 10 000 subscribers.
+bench-reminders: venv
+	$(PY) bench/bench_reminders.py
 
 ## Re-pin every transitive dependency from the current venv.
 constraints:

@@ -9,6 +9,7 @@ case for the dedupe. Measures each callback's time (p50/p99) and counts duplicat
     python bench/bench_wechat.py                      # own server + stand-in dialogue
     python bench/bench_wechat.py --redis redis://127.0.0.1:6379/0
     python bench/bench_wechat.py --url http://127.0.0.1:5005 [--rasa-token T]
+    python bench/bench_wechat.py --stack              # starts the real stack (make bench-wechat)
 
 Against a running stack (--url) the callbacks are signed with WECHAT_TOKEN (and
 encrypted with WECHAT_AES_KEY / WECHAT_APPID when set), and duplicates are counted from
@@ -106,6 +107,11 @@ def duplicates_from_trackers(base: str, openids: list[str], token: str | None) -
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="base URL of a running Rasa server with the channel")
+    parser.add_argument(
+        "--stack",
+        action="store_true",
+        help="start the real stack (Rasa, actions, store) with the WeChat channel and measure it",
+    )
     parser.add_argument("--rasa-token", help="Rasa HTTP API token (trackers, --url mode)")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--messages", type=int, default=10, help="messages per user")
@@ -125,6 +131,9 @@ def main() -> int:
                 os.environ["WECHAT_TOKEN"], os.environ.get("WECHAT_APPID", ""), aes_key
             )
             mode = "running stack"
+        elif args.stack:
+            base, account, args.rasa_token = start_real_stack(stack, args)
+            mode = "real stack (Rasa + action server + store), WeChat API stand-in"
         else:
             base, account, rasa = start_own_stack(stack, args, run_id)
             mode = "own server, stand-in dialogue" + (" + Redis" if args.redis else "")
@@ -201,6 +210,34 @@ def start_own_stack(
     app = rasa_app([WeChatInput(settings, store=store)], rasa, "wechat_bench")
     server = stack.enter_context(serve_sanic(app))
     return server.base_url, WeChatAccount(token, appid, aes_key), rasa
+
+
+def start_real_stack(stack: ExitStack, args: argparse.Namespace) -> tuple[str, WeChatAccount, str]:
+    """Rasa and the action server with the WeChat channel, pointed at a WeChat API stand-in."""
+    import tempfile
+
+    from tests.channels.servers import serve_standin
+    from tests.channels.standins import WeChatApi
+    from tests.e2e.stack import TOKEN, running_stack
+
+    token, appid, secret = "benchToken", "wxbench000000001", "bench-secret"
+    aes_key = None if args.plain else new_aes_key()
+    api = stack.enter_context(serve_standin(WeChatApi(appid, secret)))
+    workdir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+    credentials = workdir / "credentials.yml"
+    credentials.write_text("rest:\nbot.channels.wechat.WeChatInput:\n", encoding="utf-8")
+    env = {
+        "WECHAT_TOKEN": token,
+        "WECHAT_APPID": appid,
+        "WECHAT_SECRET": secret,
+        "WECHAT_AES_KEY": aes_key or "",
+        "WECHAT_API_BASE": f"{api.base_url}/cgi-bin/",
+        "REDIS_URL": "",
+    }
+    running = stack.enter_context(running_stack(workdir, env, credentials))
+    for question in QUESTIONS:  # warm-up: first turns load TF graphs and caches
+        running.say("bench-warmup", question)
+    return running.rasa_url, WeChatAccount(token, appid, aes_key), TOKEN
 
 
 def _drop_keys(url: str, prefix: str) -> None:

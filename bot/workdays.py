@@ -20,6 +20,7 @@ Convention ("N working days after a receipt"):
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -45,6 +46,7 @@ class CalendarNotCovered(ValueError):
         super().__init__(message)
 
 
+@lru_cache(maxsize=8192)  # chinese_calendar validates every call; the reminder planner asks a lot
 def is_workday(day: date) -> bool:
     """True if ``day`` is an official working day (counts 调休 Saturdays/Sundays as working)."""
     try:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Start the Qihu stack on embedded defaults: action server (5055) and Rasa server (5005,
-# REST channel + HTTP API). Ctrl-C (or SIGTERM) stops every process it started.
+# Start the Qihu stack on embedded defaults: action server (5055), Rasa server (5005,
+# REST channel + HTTP API) and the staff console (8080). Ctrl-C (or SIGTERM) stops every
+# process it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,7 +9,8 @@ cd "$(dirname "$0")/.."
 : "${RASA_HOST:=127.0.0.1}"
 : "${RASA_PORT:=5005}"
 : "${ACTION_PORT:=5055}"
-export RASA_TOKEN SANIC_HOST="${SANIC_HOST:-127.0.0.1}"
+: "${CONSOLE_PORT:=8080}"
+export RASA_TOKEN CONSOLE_PORT SANIC_HOST="${SANIC_HOST:-127.0.0.1}"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 # Rasa's anonymous telemetry would try to reach the internet; a government deployment opts out.
 export RASA_TELEMETRY_ENABLED=false
@@ -17,6 +19,9 @@ model="$(scripts/ensure_model.sh)"
 mkdir -p var/log
 # Apply the appeal store's migrations first ($APPEALS_DB_URL, default SQLite under var/).
 .venv/bin/python -m bot.store
+# First run only: a coordinator account for the staff console; its random password is shown
+# once, below the start-up message (never a fixed default).
+console_first_run="$(.venv/bin/python -m bot.console.users bootstrap)"
 
 pids=()
 stop() {
@@ -35,10 +40,17 @@ pids+=($!)
   --interface "$RASA_HOST" --port "$RASA_PORT" --credentials "${RASA_CREDENTIALS:-credentials.yml}" \
   --endpoints endpoints.yml >var/log/rasa.log 2>&1 &
 pids+=($!)
+.venv/bin/python -m bot.console --port "$CONSOLE_PORT" >var/log/console.log 2>&1 &
+pids+=($!)
 
 echo "Starting Qihu (logs in var/log/)..."
 .venv/bin/python scripts/wait_ready.py "http://$RASA_HOST:$RASA_PORT/status?token=$RASA_TOKEN" \
-  "http://127.0.0.1:$ACTION_PORT/health" --timeout 300 || { tail -20 var/log/*.log; exit 1; }
+  "http://127.0.0.1:$ACTION_PORT/health" "http://127.0.0.1:$CONSOLE_PORT/healthz" \
+  --timeout 300 || { tail -20 var/log/*.log; exit 1; }
+# The reminder scheduler starts once Rasa is up (it delivers through Rasa's HTTP API).
+RASA_URL="http://$RASA_HOST:$RASA_PORT" .venv/bin/python -m bot.reminders run \
+  >var/log/reminders.log 2>&1 &
+pids+=($!)
 
 cat <<MSG
 
@@ -49,8 +61,11 @@ Qihu is running.
   Terminal:     make shell      (in another terminal; stops nothing here)
   HTTP API:     http://$RASA_HOST:$RASA_PORT/status?token=\$RASA_TOKEN
   Actions:      http://127.0.0.1:$ACTION_PORT/health
+  Console:      http://127.0.0.1:$CONSOLE_PORT/   (staff; accounts: make console-user)
+  Reminders:    make reminders-list   (pending / sent / failed)
 Press Ctrl-C to stop.
 MSG
+if [ -n "$console_first_run" ]; then echo; echo "$console_first_run"; fi
 wait -n "${pids[@]}"
 echo "A Qihu process exited; see var/log/." >&2
 exit 1

@@ -43,6 +43,9 @@ EXPECTED_INTENTS = {
     "evaluate_satisfied",
     "evaluate_unsatisfied",
     "cancel",
+    "remind_evaluation",
+    "subscribe",
+    "unsubscribe",
 }
 
 ALLOWED_ENTITIES = {"stage", "hotline_topic", "package", "appeal_number"}
@@ -58,6 +61,8 @@ TOPIC_FILES = [
     "schemes.yml",
     "appeals.yml",
     "appeal_correction.yml",
+    "reminders.yml",
+    "subscriptions.yml",
 ]
 
 APPEAL_NUMBER_REGEX = r"ncqhww\d{4}-\d{2,}"
@@ -149,7 +154,7 @@ def test_entities_belong_to_their_intents(training_data):
         "stage": {"ask_materials"},
         "hotline_topic": {"ask_hotline"},
         "package": {"ask_one_thing"},
-        "appeal_number": {"ask_appeal_status"},
+        "appeal_number": {"ask_appeal_status", "remind_evaluation"},
     }
     for message in training_data.intent_examples:
         for ent in message.get("entities") or []:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -135,4 +136,98 @@ appeal_events = Table(
     Column("unit_id", String(64), ForeignKey("units.id"), nullable=True),
     Index(None, "appeal_id", "id"),
     Index(None, "to_status", "at"),
+)
+
+# --- staff console (revision 0002): accounts, browser sessions, API tokens -------------------
+
+STAFF_ROLES = ("coordinator", "handler")
+
+console_users = Table(
+    "console_users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(100), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("unit_id", String(64), ForeignKey("units.id"), nullable=True),
+    Column("active", Boolean(), nullable=False),
+    Column("telegram_chat_id", String(64), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    CheckConstraint("role IN (" + ", ".join(f"'{r}'" for r in STAFF_ROLES) + ")", name="role"),
+    CheckConstraint("role = 'coordinator' OR unit_id IS NOT NULL", name="handler_unit"),
+)
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),  # sha256 of the cookie value, never the value
+    Column("user_id", Integer, ForeignKey("console_users.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Index(None, "user_id"),
+    Index(None, "expires_at"),
+)
+
+console_api_tokens = Table(
+    "console_api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 of the token
+    Column("user_id", Integer, ForeignKey("console_users.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    Index(None, "user_id"),
+)
+
+# --- proactive reminders (revision 0003) ------------------------------------------------------
+
+REMINDER_STATUSES = ("pending", "sent", "failed", "cancelled", "expired")
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(32), nullable=False),
+    Column("sender_id", String(200), nullable=False),
+    Column("subscribed", Boolean(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("channel", "sender_id"),
+    Index(None, "subscribed"),
+)
+
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(64), nullable=False),  # the rule's id
+    Column("subject", String(100), nullable=False),  # "appeal:12", "milestones:best_case:2024-11"
+    Column("occurrence", String(32), nullable=False),  # round, day or "-"
+    Column("recipient", String(240), nullable=False),  # "<channel>:<sender id>"
+    Column("channel", String(32), nullable=False),
+    Column("sender_id", String(200), nullable=False),
+    Column("appeal_id", Integer, ForeignKey("appeals.id"), nullable=True),
+    Column("subscription_id", Integer, ForeignKey("subscriptions.id"), nullable=True),
+    Column("round", Integer, nullable=True),
+    Column("payload", Text, nullable=True),  # JSON: what to deliver
+    Column("status", String(16), nullable=False),
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=True),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("claimed_by", String(100), nullable=True),
+    Column("claimed_at", UTCDateTime(), nullable=True),
+    Column("sent_at", UTCDateTime(), nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint(
+        "status IN (" + ", ".join(f"'{s}'" for s in REMINDER_STATUSES) + ")", name="status"
+    ),
+    UniqueConstraint("kind", "subject", "occurrence", "recipient"),
+    Index(None, "status", "next_attempt_at"),
+    Index(None, "appeal_id"),
 )

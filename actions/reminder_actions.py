@@ -1,0 +1,110 @@
+"""Proactive reminders and subscriptions in chat: thin adapters to ``bot.reminders``.
+
+``action_remind_evaluation`` answers ``remind_evaluation``, which the scheduler triggers through
+Rasa's HTTP API when a unit has responded (the appeal number comes as an entity) and which a user
+may also say ('我要评价'). Its buttons are the evaluation intents, so 满意 / 不满意 drive the
+state machine in place. ``action_subscribe`` / ``action_unsubscribe`` keep the opt-in for the
+scheme notices in the store.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.rendering import send
+from actions.store_access import get_service
+from bot import appeal_chat
+from bot.reminders import chat
+from bot.reminders.store import ReminderStore
+from bot.store import Appeal, AppealNotFound, StoreUnavailable
+from bot.store.service import utc_now
+from bot.workdays import local_date
+
+log = logging.getLogger(__name__)
+
+
+def _sender(tracker: Tracker) -> tuple[str, str]:
+    """(channel, sender id) of this conversation (the same rule as the appeal actions)."""
+    return tracker.get_latest_input_channel() or "rest", tracker.sender_id
+
+
+def _named_number(tracker: Tracker) -> str | None:
+    entity = next(tracker.get_latest_entity_values("appeal_number"), None)
+    text = tracker.latest_message.get("text") or ""
+    return appeal_chat.find_number(entity or ("" if text.startswith("EXTERNAL") else text))
+
+
+class ActionRemindEvaluation(Action):
+    """Ask 满意 / 不满意 about the responded appeal(s) of this sender, naming each."""
+
+    def name(self) -> str:
+        return "action_remind_evaluation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        channel, sender = _sender(tracker)
+        number = _named_number(tracker)
+        try:
+            service = get_service()
+            mine: list[Appeal] = list(service.list_by_sender(channel, sender))
+            if number and all(a.number != number for a in mine):
+                # A tracker that lost its history (e.g. an in-memory tracker store after a
+                # restart) has no input channel yet: accept the appeal if this sender filed it.
+                try:
+                    named = service.get(number)
+                    if named.sender_id == sender:
+                        mine.append(named)
+                except AppealNotFound:
+                    pass
+        except StoreUnavailable:
+            send(dispatcher, appeal_chat.lookup_unavailable())
+            return []
+        send(dispatcher, chat.evaluation_request(chat.awaiting(mine, number)))
+        return []
+
+
+class ActionSubscribe(Action):
+    """订阅通知: opt this chat user in to the scheme notices and say what will be sent."""
+
+    def name(self) -> str:
+        return "action_subscribe"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        channel, sender = _sender(tracker)
+        now = utc_now()
+        try:
+            store = ReminderStore(get_service().engine)
+            was = store.set_subscribed(channel, sender, True, now)
+        except StoreUnavailable:
+            send(dispatcher, appeal_chat.lookup_unavailable())
+            return []
+        send(dispatcher, chat.subscribed(was, local_date(now)))
+        return []
+
+
+class ActionUnsubscribe(Action):
+    """退订: opt out; pending notices to this user are cancelled before delivery."""
+
+    def name(self) -> str:
+        return "action_unsubscribe"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        channel, sender = _sender(tracker)
+        try:
+            store = ReminderStore(get_service().engine)
+            was = store.set_subscribed(channel, sender, False, utc_now())
+        except StoreUnavailable:
+            send(dispatcher, appeal_chat.lookup_unavailable())
+            return []
+        send(dispatcher, chat.unsubscribed(was))
+        return []

@@ -1,0 +1,86 @@
+"""Cookies, CSRF and login throttling: the browser-facing security rules in one place.
+
+* Session cookie: random value (only its hash is stored), HttpOnly, SameSite=Strict, Path=/,
+  Secure when ``CONSOLE_SECURE_COOKIES=1`` (behind HTTPS).
+* CSRF: every form carries the session's token (synchroniser pattern); the login form, before
+  any session exists, uses a double-submit cookie. Cross-origin ``Origin`` headers are refused.
+* API requests authenticate with a bearer token only and ignore cookies, so they need no CSRF.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections.abc import Mapping
+
+from aiohttp import web
+
+SESSION_COOKIE = "qihu_console_session"
+LOGIN_CSRF_COOKIE = "qihu_console_login_csrf"
+CSRF_FIELD = "csrf_token"
+MAX_FAILURES = 5
+LOCK_SECONDS = 300
+
+
+def set_cookie(response: web.StreamResponse, name: str, value: str, *, secure: bool) -> None:
+    response.set_cookie(
+        name, value, httponly=True, samesite="Strict", secure=secure, path="/", max_age=None
+    )
+
+
+def clear_cookie(response: web.StreamResponse, name: str) -> None:
+    response.del_cookie(name, path="/")
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def same_token(expected: str | None, given: object) -> bool:
+    """Constant-time comparison; missing values never match."""
+    if not expected or not isinstance(given, str) or not given:
+        return False
+    return hmac.compare_digest(expected.encode(), given.encode())
+
+
+def check_origin(request: web.Request) -> bool:
+    """False when the browser says the request comes from another site."""
+    origin = request.headers.get("Origin")
+    if not origin or origin == "null":
+        return origin is None
+    host = origin.split("://", 1)[-1].rstrip("/")
+    return host == request.host
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only local paths may be redirect targets (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def form_token(form: Mapping[str, object]) -> object:
+    return form.get(CSRF_FIELD)
+
+
+class LoginThrottle:
+    """After MAX_FAILURES failed logins for one user name, refuse it for LOCK_SECONDS."""
+
+    def __init__(self) -> None:
+        self._failures: dict[str, tuple[int, float]] = {}
+
+    def locked(self, username: str) -> bool:
+        count, since = self._failures.get(username, (0, 0.0))
+        if count >= MAX_FAILURES and time.monotonic() - since < LOCK_SECONDS:
+            return True
+        if count >= MAX_FAILURES:
+            self._failures.pop(username, None)
+        return False
+
+    def failed(self, username: str) -> None:
+        count, _ = self._failures.get(username, (0, 0.0))
+        self._failures[username] = (count + 1, time.monotonic())
+
+    def succeeded(self, username: str) -> None:
+        self._failures.pop(username, None)

@@ -1,0 +1,164 @@
+"""One scheduler pass: plan, expire, claim, check, deliver, record.
+
+Why passes: a pass is idempotent and needs no memory, so a scheduler can be stopped and started
+at any time (or run twice); everything it knows is in the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy.engine import Engine
+
+from bot.knowledge import KnowledgeBase
+from bot.reminders.delivery import DeliveryFailed, Sender
+from bot.reminders.planner import Planner
+from bot.reminders.relevance import why_not
+from bot.reminders.rules import RuleSet
+from bot.reminders.staff import StaffDirectory
+from bot.reminders.store import Reminder, ReminderStore
+from bot.reminders.window import Window
+from bot.store.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def worker_name() -> str:
+    """Unique per process: host, pid and a random suffix (a restarted pid is a new worker)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class PassResult:
+    """What one pass did (logged, printed by ``--once``, used by tests and the benchmark)."""
+
+    planned: int = 0
+    expired: int = 0
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    lost: int = 0  # claims taken over by another scheduler before we settled them
+    errors: list[str] = field(default_factory=list)
+
+
+class Scheduler:
+    """Plans reminders from the store and delivers the due ones through ``sender``."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        rules: RuleSet,
+        kb: KnowledgeBase,
+        sender: Sender,
+        staff: StaffDirectory | None = None,
+        clock: Clock | None = None,
+        worker: str | None = None,
+        batch: int = 200,
+    ) -> None:
+        self.engine = engine
+        self.rules = rules
+        self.sender = sender
+        self.clock = clock or utc_now
+        self.worker = worker or worker_name()
+        self.batch = batch
+        self.window = Window(rules.delivery_window)
+        self.store = ReminderStore(engine)
+        self.planner = Planner(rules, kb, self.window, staff or StaffDirectory())
+        self._rules = {rule.id: rule for rule in rules.rules}
+
+    def _now(self) -> datetime:
+        return self.clock().astimezone(timezone.utc)
+
+    def run_once(self, limit: int | None = None) -> PassResult:
+        """Plan what is due now, then deliver what is due (in batches, at most ``limit``) if the
+        window is open."""
+        result = PassResult()
+        now = self._now()
+        result.planned = self.planner.plan(self.engine, now)
+        result.expired = self.store.expire(now)
+        if not self.window.is_open(now):
+            return result
+        lease = timedelta(seconds=self.rules.retry.claim_lease_seconds)
+        while limit is None or result.claimed < limit:
+            size = self.batch if limit is None else min(self.batch, limit - result.claimed)
+            claimed = self.store.claim(self.worker, self._now(), lease, size)
+            result.claimed += len(claimed)
+            for reminder in claimed:
+                self._deliver(reminder, result)
+            if len(claimed) < size:
+                break
+        return result
+
+    def _deliver(self, reminder: Reminder, result: PassResult) -> None:
+        now = self._now()
+        rule = self._rules.get(reminder.kind)
+        if rule is None:  # a rule removed from rules.yaml: its reminders are not sent
+            self.store.cancel(reminder.id, self.worker, now, "rule no longer exists")
+            result.cancelled += 1
+            return
+        if reminder.expires_at is not None and reminder.expires_at <= now:
+            self.store.expire_one(reminder.id, self.worker, now)
+            result.expired += 1
+            return
+        with self.engine.connect() as conn:
+            reason = why_not(conn, rule, reminder)
+        if reason is not None:
+            self.store.cancel(reminder.id, self.worker, now, reason)
+            result.cancelled += 1
+            return
+        try:
+            self.sender.send(reminder)
+        except DeliveryFailed as exc:
+            self._failed(reminder, str(exc), result)
+            return
+        except Exception as exc:  # a bug in a sender must not lose the reminder either
+            log.exception("reminder %s: unexpected delivery error", reminder.id)
+            self._failed(reminder, f"{type(exc).__name__}: {exc}", result)
+            return
+        if self.store.mark_sent(reminder.id, self.worker, self._now()):
+            result.sent += 1
+        else:
+            result.lost += 1
+            log.error("reminder %s sent but its claim was lost (lease too short?)", reminder.id)
+
+    def _failed(self, reminder: Reminder, error: str, result: PassResult) -> None:
+        now = self._now()
+        attempts = reminder.attempts + 1
+        retry = self.rules.retry
+        retry_at = None
+        if attempts < retry.max_attempts:
+            retry_at = self.window.next_open(now + timedelta(seconds=retry.wait_after(attempts)))
+        log.warning("reminder %s attempt %d failed: %s", reminder.id, attempts, error)
+        result.errors.append(f"{reminder.id}: {error}")
+        self.store.mark_failed(reminder, self.worker, now, error, retry_at)
+        if retry_at is None:
+            result.failed += 1
+        else:
+            result.retried += 1
+
+    def run_forever(self, interval: float, stop: Callable[[], bool] = lambda: False) -> None:
+        """Passes every ``interval`` seconds; a database outage is logged and the next pass
+        tries again."""
+        while not stop():
+            try:
+                result = self.run_once()
+                if result.planned or result.claimed:
+                    log.info("reminder pass: %s", result)
+            except StoreError as exc:
+                log.error("reminder pass failed, will retry: %s", exc)
+            time.sleep(interval)
