@@ -29,6 +29,8 @@ from bot.store.errors import StoreError
 
 log = logging.getLogger(__name__)
 
+STOP_CHECK_SECONDS = 0.5
+
 Clock = Callable[[], datetime]
 
 
@@ -161,4 +163,8 @@ class Scheduler:
                     log.info("reminder pass: %s", result)
             except StoreError as exc:
                 log.error("reminder pass failed, will retry: %s", exc)
-            time.sleep(interval)
+            # Short naps: a stop request (SIGTERM from `make run`) is honoured within a second,
+            # not after the whole interval (a signal handler does not cut time.sleep short).
+            wake = time.monotonic() + interval
+            while not stop() and time.monotonic() < wake:
+                time.sleep(min(STOP_CHECK_SECONDS, max(0.0, wake - time.monotonic())))

@@ -1,8 +1,10 @@
 """Schema-driven robustness of the JSON API: every operation of the OpenAPI document is called
 with valid, odd and hostile parameters and bodies; none may answer 5xx, and every answer is JSON.
 
-A small, dependency-free stand-in for schemathesis (which would pull versions Rasa's pins rule
-out): values come from each parameter's schema plus a fixed list of troublemakers.
+A small, dependency-free stand-in for schemathesis: the newest schemathesis that Rasa's pins allow
+(3.14.2) fails at import with the werkzeug 3 that Rasa brings ('werkzeug' has no __version__),
+and as a pytest plugin that breaks every test run. Values come from each parameter's schema plus
+a fixed list of troublemakers.
 """
 
 from __future__ import annotations

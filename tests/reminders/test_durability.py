@@ -188,3 +188,16 @@ def test_a_pass_can_be_capped_and_the_rest_waits(world: World) -> None:
     assert world.scheduler().run_once(limit=3).sent == 3
     assert world.store.counts() == {"sent": 3, "pending": 2}
     assert world.scheduler().run_once().sent == 2
+
+
+def test_a_stop_request_ends_the_scheduler_without_waiting_out_the_interval(world: World) -> None:
+    """`make run` stops the scheduler with SIGTERM: it must not sleep out a 60 s interval."""
+    world.at("2025-03-03 11:00")
+    stop = threading.Event()
+    runner = threading.Thread(
+        target=world.scheduler().run_forever, args=(3600, stop.is_set), daemon=True
+    )
+    runner.start()
+    stop.set()
+    runner.join(timeout=30)
+    assert not runner.is_alive()
