@@ -16,6 +16,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.conversation import actor_of, named_number, sender_of, user_text
 from actions.rendering import send
 from actions.store_access import get_service
 from bot import appeal_chat
@@ -33,21 +34,6 @@ log = logging.getLogger(__name__)
 
 FORM_FIELDS = tuple(appeal_chat.FIELD_LABELS)
 EVALUATION_SLOTS = ("evaluation_number", "evaluation_satisfied", "evaluation_reason")
-
-
-def _sender(tracker: Tracker) -> tuple[str, str]:
-    """(channel, sender id): who owns the appeals this conversation may see."""
-    return tracker.get_latest_input_channel() or "rest", tracker.sender_id
-
-
-def _actor(tracker: Tracker) -> str:
-    channel, sender = _sender(tracker)
-    return f"{channel}:{sender}"
-
-
-def _text(tracker: Tracker) -> str:
-    text = tracker.latest_message.get("text") or ""
-    return "" if text.startswith("/") else text
 
 
 def _draft(tracker: Tracker) -> Draft | None:
@@ -83,7 +69,7 @@ class ActionStartAppeal(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         events = [*_clear_draft(), SlotSet("appeal_draft_id", uuid.uuid4().hex)]
-        content = content_from_opening(_text(tracker))
+        content = content_from_opening(user_text(tracker))
         if content:
             events.append(SlotSet("appeal_content", content))
         dispatcher.utter_message(text="好的，我来帮您登记诉求，需要几项信息，随时可以说“取消”。")
@@ -175,7 +161,7 @@ class ActionSubmitAppeal(Action):
         if draft is None or not key:
             send(dispatcher, appeal_chat.cancelled(had_draft=False))
             return [SlotSet("appeal_pending", False)]
-        channel, sender = _sender(tracker)
+        channel, sender = sender_of(tracker)
         try:
             appeal = get_service().create(
                 enterprise=draft.enterprise_name,
@@ -222,7 +208,7 @@ class ActionStartCorrection(Action):
             )
             return [SlotSet("appeal_pending", False)]
         field = next(tracker.get_latest_entity_values("appeal_field"), None)
-        field = field if field in FORM_FIELDS else appeal_chat.field_from_text(_text(tracker))
+        field = field if field in FORM_FIELDS else appeal_chat.field_from_text(user_text(tracker))
         if field is None:  # the read-back follows, with a button per answer
             return [SlotSet("appeal_pending", False)]
         return [SlotSet(field, None), SlotSet("appeal_pending", False)]
@@ -254,10 +240,8 @@ class ActionAppealStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        channel, sender = _sender(tracker)
-        number = appeal_chat.find_number(
-            next(tracker.get_latest_entity_values("appeal_number"), None) or _text(tracker)
-        )
+        channel, sender = sender_of(tracker)
+        number = named_number(tracker)
         try:
             service = get_service()
             if number:
@@ -289,10 +273,8 @@ class ActionPrepareEvaluation(Action):
     ) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         satisfied = intent == "evaluate_satisfied"
-        channel, sender = _sender(tracker)
-        number = appeal_chat.find_number(
-            next(tracker.get_latest_entity_values("appeal_number"), None) or _text(tracker)
-        )
+        channel, sender = sender_of(tracker)
+        number = named_number(tracker)
         try:
             mine = get_service().list_by_sender(channel, sender)
         except StoreUnavailable:
@@ -307,7 +289,7 @@ class ActionPrepareEvaluation(Action):
         if len(candidates) > 1:
             send(dispatcher, appeal_chat.choose_for_evaluation(candidates, satisfied))
             return _clear_evaluation()
-        reason = None if satisfied else content_from_opening(_text(tracker))
+        reason = None if satisfied else content_from_opening(user_text(tracker))
         return [
             SlotSet("evaluation_number", candidates[0].number),
             SlotSet("evaluation_satisfied", satisfied),
@@ -358,7 +340,7 @@ class ActionSubmitEvaluation(Action):
             return _clear_evaluation()
         satisfied = bool(tracker.get_slot("evaluation_satisfied"))
         reason = tracker.get_slot("evaluation_reason")
-        channel, sender = _sender(tracker)
+        channel, sender = sender_of(tracker)
         try:
             service = get_service()
             appeal: Appeal | None = appeal_chat.appeal_of_sender(service, number, channel, sender)
@@ -366,7 +348,7 @@ class ActionSubmitEvaluation(Action):
                 send(dispatcher, appeal_chat.nothing_to_evaluate())
                 return _clear_evaluation()
             done = appeal_chat.record_evaluation(
-                service, appeal, satisfied, reason, _actor(tracker)
+                service, appeal, satisfied, reason, actor_of(tracker)
             )
         except StoreUnavailable:
             send(dispatcher, appeal_chat.lookup_unavailable())

@@ -14,6 +14,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.conversation import user_text
 from actions.rendering import send
 from bot import answers
 from bot.knowledge import get_knowledge
@@ -30,9 +31,7 @@ def _query(tracker: Tracker, entity: str, finds: Callable[[str], bool]) -> str |
     part of a name. A button payload (``/intent{...}``) carries only the entity. An entity
     from an earlier turn is never reused for a new question.
     """
-    text = tracker.latest_message.get("text") or ""
-    if text.startswith("/"):
-        text = ""
+    text = user_text(tracker)
     if text and finds(text):
         return text
     value = next(tracker.get_latest_entity_values(entity), None)

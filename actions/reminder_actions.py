@@ -16,6 +16,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.conversation import named_number, sender_of
 from actions.rendering import send
 from actions.store_access import get_service
 from bot import appeal_chat
@@ -28,17 +29,6 @@ from bot.workdays import local_date
 log = logging.getLogger(__name__)
 
 
-def _sender(tracker: Tracker) -> tuple[str, str]:
-    """(channel, sender id) of this conversation (the same rule as the appeal actions)."""
-    return tracker.get_latest_input_channel() or "rest", tracker.sender_id
-
-
-def _named_number(tracker: Tracker) -> str | None:
-    entity = next(tracker.get_latest_entity_values("appeal_number"), None)
-    text = tracker.latest_message.get("text") or ""
-    return appeal_chat.find_number(entity or ("" if text.startswith("EXTERNAL") else text))
-
-
 class ActionRemindEvaluation(Action):
     """Ask 满意 / 不满意 about the responded appeal(s) of this sender, naming each."""
 
@@ -48,8 +38,8 @@ class ActionRemindEvaluation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        channel, sender = _sender(tracker)
-        number = _named_number(tracker)
+        channel, sender = sender_of(tracker)
+        number = named_number(tracker)
         try:
             service = get_service()
             mine: list[Appeal] = list(service.list_by_sender(channel, sender))
@@ -78,7 +68,7 @@ class ActionSubscribe(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        channel, sender = _sender(tracker)
+        channel, sender = sender_of(tracker)
         now = utc_now()
         try:
             store = ReminderStore(get_service().engine)
@@ -99,7 +89,7 @@ class ActionUnsubscribe(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        channel, sender = _sender(tracker)
+        channel, sender = sender_of(tracker)
         try:
             store = ReminderStore(get_service().engine)
             was = store.set_subscribed(channel, sender, False, utc_now())

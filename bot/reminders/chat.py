@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from bot.answers import Answer, Button, primary_contact
-from bot.appeal_chat import AWAITING_EVALUATION, status_line
+from bot.answers import Answer, Button
+from bot.appeal_chat import awaiting_evaluation, nothing_to_evaluate, status_line
 from bot.knowledge import KnowledgeBase, get_knowledge
 from bot.reminders.milestones import Period, scheme_periods
 from bot.reminders.rules import RuleSet, Trigger, default_rules
@@ -31,10 +31,7 @@ def evaluation_request(appeals: Sequence[Appeal], kb: KnowledgeBase | None = Non
     """Ask for the opinion on responded appeals, naming each; buttons answer in place."""
     kb = _kb(kb)
     if not appeals:
-        return Answer(
-            "您目前没有待评价的诉求。承办单位反馈办理情况后，我们会请您评价。"
-            f"如有疑问请拨打{primary_contact(kb)}。"
-        )
+        return nothing_to_evaluate(kb)
     if len(appeals) == 1:
         appeal = appeals[0]
         lines = [f"您好！您的诉求{appeal.number}，承办单位已反馈办理情况。"]
@@ -53,7 +50,7 @@ def evaluation_request(appeals: Sequence[Appeal], kb: KnowledgeBase | None = Non
 
 def awaiting(appeals: Sequence[Appeal], number: str | None) -> list[Appeal]:
     """The appeals to ask about: the named one if it awaits evaluation, else all that do."""
-    waiting = [a for a in appeals if a.status in AWAITING_EVALUATION]
+    waiting = awaiting_evaluation(appeals)
     if number:
         named = [a for a in waiting if a.number == number]
         return named or waiting
