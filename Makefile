@@ -4,12 +4,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := RASA_TELEMETRY_ENABLED=false $(VENV)/bin/rasa
 VENV_STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | sha256sum | cut -c1-12)
+# schemathesis lives in a venv of its own: kept out of .venv so its pytest plugin and deps never touch Rasa's pins.
+ST_VENV := .venv-schemathesis
+ST_STAMP := $(ST_VENV)/.installed-$(shell sha256sum requirements-schemathesis.txt | cut -c1-12)
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: run shell train test lint validate pytest rasa-test bench-nlu bench-latency bench-store \
 	bench-wechat telegram-webhook telegram-polling reminders reminders-list bench-reminders venv constraints clean console console-user \
-	bench-console
+	bench-console schemathesis-venv
 
 venv: $(VENV_STAMP)
 
@@ -19,6 +22,16 @@ $(VENV_STAMP): requirements.txt requirements-dev.txt constraints.txt
 	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt -c constraints.txt
 	$(PY) -m pip check
 	@rm -f $(VENV)/.installed-* && touch $@
+
+## schemathesis's own venv (tests/console/test_schemathesis.py runs its CLI); never in .venv.
+schemathesis-venv: $(ST_STAMP)
+
+$(ST_STAMP): requirements-schemathesis.txt
+	@test -x $(ST_VENV)/bin/python || "$$(scripts/python310.sh)" -m venv $(ST_VENV)
+	$(ST_VENV)/bin/python -m pip install --quiet --upgrade "pip==24.0"
+	$(ST_VENV)/bin/python -m pip install --quiet -r requirements-schemathesis.txt
+	$(ST_VENV)/bin/python -m pip check
+	@rm -f $(ST_VENV)/.installed-* && touch $@
 
 ## Start the action server and the Rasa server (trains first if data changed).
 run: venv
@@ -60,7 +73,7 @@ validate: venv
 	$(RASA) data validate --data data --domain domain.yml --config config.yml --fail-on-warnings
 	$(PY) scripts/gen_nlu_lookups.py --check
 
-pytest: venv train
+pytest: venv train schemathesis-venv
 	$(PY) -m pytest -q
 
 rasa-test: venv train
@@ -109,7 +122,8 @@ bench-reminders: venv
 
 ## Re-pin every transitive dependency from the current venv.
 constraints:
-	$(PY) -m pip freeze --all | grep -v '^pip==' > constraints.txt
+	{ grep '^#' constraints.txt; $(PY) -m pip freeze --all | grep -v '^pip=='; } > constraints.tmp
+	mv constraints.tmp constraints.txt
 
 clean:
 	rm -rf models results var/log .pytest_cache .mypy_cache .ruff_cache

@@ -24,9 +24,11 @@ TARGETS = {"intent_macro_f1": 0.95, "entity_f1": 0.90}
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--keep", help="keep Rasa's reports (errors, confusion) in this folder")
     args = parser.parse_args()
     rasa = Path(sys.executable).parent / "rasa"
-    with tempfile.TemporaryDirectory() as out:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = args.keep or tmp
         subprocess.run(
             [
                 str(rasa),
@@ -63,7 +65,10 @@ def main() -> int:
         "intent_macro_f1": round(intent_f1, 4),
         "entity_f1": round(entity_f1, 4) if entity_f1 is not None else None,
         "entity_macro_f1": round(entities.get("macro avg", {}).get("f1-score", 0.0), 4),
-        "weakest_intents": [{"intent": n, "f1": round(f, 4)} for n, f in worst[:5]],
+        "weakest_intents": [
+            {"intent": n, "f1": round(f, 4), "confused_with": intents[n].get("confused_with", {})}
+            for n, f in worst[:5]
+        ],
         "targets": TARGETS,
         "meets_targets": intent_f1 >= TARGETS["intent_macro_f1"]
         and (entity_f1 or 0) >= TARGETS["entity_f1"],

@@ -118,7 +118,17 @@ def main() -> int:
     parser.add_argument("--retries", type=int, default=3, help="deliveries per MsgId")
     parser.add_argument("--turn-ms", type=float, default=50, help="stand-in dialogue time")
     parser.add_argument("--plain", action="store_true", help="plain mode instead of safe mode")
-    parser.add_argument("--redis", help="own server: keep dedupe state in this Redis")
+    parser.add_argument(
+        "--redis",
+        help="keep channel dedupe state (and, with --workers, the "
+        "trackers and locks) in this Redis",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="real stack: Rasa server processes (SANIC_WORKERS); >1 needs --redis",
+    )
     args = parser.parse_args()
     run_id = uuid.uuid4().hex[:8]
 
@@ -156,6 +166,8 @@ def main() -> int:
     p99_ms = round(percentile(latencies, 0.99) * 1000, 1)
     figures: dict[str, Any] = {
         "mode": mode,
+        "rasa_workers": args.workers if args.stack else None,
+        "redis": bool(args.redis),
         "safe_mode": account.crypto is not None,
         "users": args.users,
         "messages": args.users * args.messages,
@@ -232,12 +244,32 @@ def start_real_stack(stack: ExitStack, args: argparse.Namespace) -> tuple[str, W
         "WECHAT_SECRET": secret,
         "WECHAT_AES_KEY": aes_key or "",
         "WECHAT_API_BASE": f"{api.base_url}/cgi-bin/",
-        "REDIS_URL": "",
+        "REDIS_URL": args.redis or "",
+        "SANIC_WORKERS": str(args.workers),
     }
-    running = stack.enter_context(running_stack(workdir, env, credentials))
+    extra = ""
+    if args.workers > 1:
+        if not args.redis:
+            raise SystemExit("--workers > 1 needs --redis: trackers and locks must be shared")
+        extra = redis_endpoints(args.redis, "qihubench" + uuid.uuid4().hex[:8])
+    running = stack.enter_context(running_stack(workdir, env, credentials, extra))
     for question in QUESTIONS:  # warm-up: first turns load TF graphs and caches
         running.say("bench-warmup", question)
     return running.rasa_url, WeChatAccount(token, appid, aes_key), TOKEN
+
+
+def redis_endpoints(url: str, prefix: str) -> str:
+    """endpoints.yml sections that put trackers and conversation locks in Redis: what Rasa
+    needs before it runs several Sanic workers (it refuses with the in-memory lock store)."""
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    db = (parsed.path or "/0").lstrip("/") or "0"
+    section = (
+        f"  type: redis\n  url: {parsed.hostname or '127.0.0.1'}\n  port: {parsed.port or 6379}\n"
+        f"  db: {db}\n  key_prefix: {prefix}\n"
+    )
+    return f"tracker_store:\n{section}lock_store:\n{section}"
 
 
 def _drop_keys(url: str, prefix: str) -> None:

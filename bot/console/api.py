@@ -7,6 +7,7 @@ Tokens are created with ``python -m bot.console.users token USERNAME``. Errors a
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
@@ -18,9 +19,17 @@ from bot.console.accounts import Role, StaffUser
 from bot.console.context import Console, console_of, in_thread
 from bot.console.operations import perform
 from bot.console.views import STATUS_LABELS, markers, soon_limit
-from bot.store import Appeal, AppealEvent, InvalidInput, Status, UnitMonthlyStats
+from bot.store import (
+    Appeal,
+    AppealEvent,
+    AppealPolicy,
+    InvalidInput,
+    Status,
+    UnitMonthlyStats,
+)
 
 API = "/api/v1"
+MONTH_PATTERN = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"  # report.Month.parse: months of 2000-2100
 
 
 def _plain(value: Any) -> Any:
@@ -67,10 +76,9 @@ def _int(request: web.Request, key: str, default: int, high: int) -> int:
     raw = request.query.get(key)
     if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidInput(f"{key} must be an integer") from None
+    if not raw.isascii() or not raw.isdigit():  # int() would take " 5", "+5", "5_0", "٥"
+        raise InvalidInput(f"{key} must be an integer")
+    value = int(raw)
     if not 0 <= value <= high:
         raise InvalidInput(f"{key} must be between 0 and {high}")
     return value
@@ -98,7 +106,7 @@ async def appeals_list(request: web.Request) -> web.Response:
     console = console_of(request)
     raw_status = request.query.get("status")
     try:
-        status = Status(raw_status) if raw_status else None
+        status = Status(raw_status) if raw_status is not None else None
     except ValueError:
         raise InvalidInput(f"unknown status {raw_status!r}") from None
     unit_id = user.unit_id if user.role is Role.HANDLER else request.query.get("unit_id")
@@ -186,6 +194,9 @@ async def appeal_action(request: web.Request) -> web.Response:
         body = {}
     if not isinstance(body, dict):
         raise InvalidInput("body must be a JSON object")
+    schema = action_bodies(console.service.policy).get(action)
+    if schema is not None:
+        check_body(schema, body)
 
     number = request.match_info["number"]
     appeal = await in_thread(perform, console.service, user, number, action, body)
@@ -197,7 +208,10 @@ async def monthly_report(request: web.Request) -> web.Response:
     user: StaffUser = request["user"]
     console = console_of(request)
     try:
-        month = report.Month.parse(request.query.get("month", ""))
+        raw = request.query.get("month", "")
+        if not re.fullmatch(MONTH_PATTERN, raw):
+            raise ValueError(raw)
+        month = report.Month.parse(raw)
     except ValueError:
         raise InvalidInput("month must look like 2025-03") from None
     stats = await in_thread(console.service.monthly_stats, month.year, month.month)
@@ -207,7 +221,7 @@ async def monthly_report(request: web.Request) -> web.Response:
 
 
 async def openapi(request: web.Request) -> web.Response:
-    return web.json_response(openapi_document())
+    return web.json_response(openapi_document(console_of(request).service.policy))
 
 
 def add_routes(app: web.Application) -> None:
@@ -218,7 +232,10 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(f"{API}/appeals", appeals_list)
     app.router.add_get(f"{API}/appeals/{{number}}", appeal_get)
     app.router.add_get(f"{API}/appeals/{{number}}/history", appeal_history)
-    app.router.add_post(f"{API}/appeals/{{number}}/{{action}}", appeal_action)
+    # Only the actions themselves: a catch-all {action} would also match .../history and make a
+    # POST there a 404 with "Allow: POST" instead of a 405 with "Allow: GET".
+    actions = "|".join(re.escape(a) for a in access.CONSOLE_ACTIONS)
+    app.router.add_post(f"{API}/appeals/{{number}}/{{action:{actions}}}", appeal_action)
     app.router.add_get(f"{API}/reports/monthly", monthly_report)
 
 
@@ -244,37 +261,76 @@ _ERRORS = {
         (503, "store unavailable"),
     )
 }
+# Required text: the API strips it and refuses what is left empty.
+_TEXT = {"type": "string", "minLength": 1, "pattern": r"\S"}
 _NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
 _PAGING = [
     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 500}},
-    {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+    {
+        "name": "offset",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 0, "maximum": 10**9},
+    },
 ]
-_ACTION_BODIES = {
-    "dispatch": {
-        "type": "object",
-        "required": ["unit_id", "category"],
-        "properties": {"unit_id": {"type": "string"}, "category": {"type": "string"}},
-    },
-    "respond": {
-        "type": "object",
-        "required": ["notes"],
-        "properties": {
-            "notes": {"type": "string"},
-            "promised_date": {"type": "string", "format": "date"},
+
+
+def _one_of(values: list[str]) -> dict[str, Any]:
+    return {"type": "string", "enum": values} if values else _TEXT
+
+
+def action_bodies(policy: AppealPolicy | None = None) -> dict[str, dict[str, Any]]:
+    """The JSON body of each appeal step; with ``policy``, unit ids and categories are enums."""
+    units = [u.id for u in policy.units] if policy else []
+    categories = list(policy.category_days) if policy else []
+    return {
+        "dispatch": {
+            "type": "object",
+            "required": ["unit_id", "category"],
+            "properties": {"unit_id": _one_of(units), "category": _one_of(categories)},
         },
-    },
-    "evaluate": {
-        "type": "object",
-        "required": ["satisfied"],
-        "properties": {"satisfied": {"type": "boolean"}, "reason": {"type": "string"}},
-    },
-    "follow-up": {
-        "type": "object",
-        "required": ["note"],
-        "properties": {"note": {"type": "string"}},
-    },
-    "revisit": {"type": "object", "required": ["note"], "properties": {"note": {"type": "string"}}},
-}
+        "respond": {
+            "type": "object",
+            "required": ["notes"],
+            "properties": {
+                "notes": _TEXT,
+                "promised_date": {"type": "string", "format": "date"},
+            },
+        },
+        "evaluate": {
+            "type": "object",
+            "required": ["satisfied"],
+            "properties": {"satisfied": {"type": "boolean"}, "reason": {"type": "string"}},
+        },
+        "follow-up": {"type": "object", "required": ["note"], "properties": {"note": _TEXT}},
+        "revisit": {"type": "object", "required": ["note"], "properties": {"note": _TEXT}},
+    }
+
+
+def check_body(schema: dict[str, Any], body: dict[str, Any]) -> None:
+    """``body`` against its ``action_bodies`` schema (the few keywords used there): a JSON client
+    gets 400 for a wrong type, a blank text or a bad date, not a silent reading of it."""
+    for key in schema.get("required", ()):
+        if key not in body:
+            raise InvalidInput(f"{key} is required")
+    for key, rule in schema["properties"].items():
+        if key not in body:
+            continue
+        value = body[key]
+        if rule["type"] == "boolean":
+            if not isinstance(value, bool):
+                raise InvalidInput(f"{key} must be true or false")
+            continue
+        if not isinstance(value, str):
+            raise InvalidInput(f"{key} must be a string")
+        if "enum" in rule and value not in rule["enum"]:
+            raise InvalidInput(f"unknown {key} {value!r}; known: {', '.join(rule['enum'])}")
+        if "pattern" in rule and not re.search(rule["pattern"], value):
+            raise InvalidInput(f"{key} must not be blank")
+        if rule.get("format") == "date":
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                raise InvalidInput(f"{key} must be a date YYYY-MM-DD") from None
 
 
 def _page_of(item: str) -> dict[str, Any]:
@@ -289,8 +345,9 @@ def _page_of(item: str) -> dict[str, Any]:
     }
 
 
-def openapi_document() -> dict[str, Any]:
-    """The API's OpenAPI 3.0 description (kept beside the routes; a test compares them)."""
+def openapi_document(policy: AppealPolicy | None = None) -> dict[str, Any]:
+    """The API's OpenAPI 3.0 description (kept beside the routes; a test compares them). The
+    served one is given the store's policy, so it lists the unit ids and categories."""
     nullable_str = {"type": "string", "nullable": True}
     appeal_props: dict[str, Any] = {
         "id": {"type": "integer"},
@@ -377,23 +434,24 @@ def openapi_document() -> dict[str, Any]:
                         "name": "month",
                         "in": "query",
                         "required": True,
-                        "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+                        "schema": {"type": "string", "pattern": MONTH_PATTERN},
                     }
                 ],
                 "responses": {"200": _json(_ref("MonthlyReport")), **_ERRORS},
             }
         },
     }
+    bodies = action_bodies(policy)
     for action in access.CONSOLE_ACTIONS:
         operation: dict[str, Any] = {
             "summary": f"Appeal step: {action}",
             "parameters": [_NUMBER],
             "responses": {"200": _json(_ref("Appeal")), **_ERRORS},
         }
-        if action in _ACTION_BODIES:
+        if action in bodies:
             operation["requestBody"] = {
                 "required": True,
-                "content": {"application/json": {"schema": _ACTION_BODIES[action]}},
+                "content": {"application/json": {"schema": bodies[action]}},
             }
         paths[f"{API}/appeals/{{number}}/{action}"] = {"post": operation}
     return {

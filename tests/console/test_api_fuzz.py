@@ -1,10 +1,10 @@
 """Schema-driven robustness of the JSON API: every operation of the OpenAPI document is called
 with valid, odd and hostile parameters and bodies; none may answer 5xx, and every answer is JSON.
 
-A small, dependency-free stand-in for schemathesis: the newest schemathesis that Rasa's pins allow
-(3.14.2) fails at import with the werkzeug 3 that Rasa brings ('werkzeug' has no __version__),
-and as a pytest plugin that breaks every test run. Values come from each parameter's schema plus
-a fixed list of troublemakers.
+A small, dependency-free fuzzer that runs in .venv with the rest of the suite: values come from
+each parameter's schema plus a fixed list of troublemakers (SQL, path traversal, huge numbers,
+emoji, malformed JSON). schemathesis itself now runs too, from its own venv, in
+test_schemathesis.py; this stays as the quick check that needs nothing beyond .venv.
 """
 
 from __future__ import annotations

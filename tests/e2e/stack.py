@@ -91,17 +91,20 @@ def running_stack(
     workdir: Path,
     extra_env: dict[str, str] | None = None,
     credentials: Path = ROOT / "credentials.yml",
+    endpoints_extra: str = "",
 ) -> Iterator[Stack]:
     """Run both servers with logs and state under `workdir`; stop them on exit.
 
     ``credentials`` names the input channels (default: REST only); ``extra_env`` adds or
-    overrides variables such as ``APPEALS_DB_URL`` or the channels' settings.
+    overrides variables such as ``APPEALS_DB_URL`` or the channels' settings;
+    ``endpoints_extra`` is appended to endpoints.yml (tracker and lock store sections).
     """
     model = trained_model()
     action_port, rasa_port = free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n', encoding="utf-8"
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n' + endpoints_extra,
+        encoding="utf-8",
     )
     env = {
         **os.environ,
