@@ -251,7 +251,9 @@ def start_real_stack(stack: ExitStack, args: argparse.Namespace) -> tuple[str, W
     if args.workers > 1:
         if not args.redis:
             raise SystemExit("--workers > 1 needs --redis: trackers and locks must be shared")
-        extra = redis_endpoints(args.redis, "qihubench" + uuid.uuid4().hex[:8])
+        prefix = "qihubench" + uuid.uuid4().hex[:8]
+        extra = redis_endpoints(args.redis, prefix)
+        stack.callback(_drop_keys, args.redis, prefix)  # runs after the stack has stopped
     running = stack.enter_context(running_stack(workdir, env, credentials, extra))
     for question in QUESTIONS:  # warm-up: first turns load TF graphs and caches
         running.say("bench-warmup", question)
