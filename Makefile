@@ -97,7 +97,7 @@ bench-console: venv
 
 ## WeChat callbacks from 20 users against the real stack, every MsgId delivered 3 times.
 bench-wechat: venv train
-	$(PY) bench/bench_wechat.py --stack
+	$(PY) bench/bench_wechat.py --stack --think-ms 3000 0
 
 ## Telegram: register the webhook with the Bot API (URL=https://.../webhooks/telegram/webhook),
 ## or poll instead (development; see docs/channels.md).

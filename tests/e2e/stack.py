@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -97,15 +98,16 @@ def running_stack(
 
     ``credentials`` names the input channels (default: REST only); ``extra_env`` adds or
     overrides variables such as ``APPEALS_DB_URL`` or the channels' settings;
-    ``endpoints_extra`` is appended to endpoints.yml (tracker and lock store sections).
+    ``endpoints_extra`` (YAML) replaces sections of the project's endpoints.yml, e.g. the
+    tracker and lock stores; the action endpoint always points at this stack's server.
     """
     model = trained_model()
     action_port, rasa_port = free_port(), free_port()
+    sections = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8")) or {}
+    sections.update(yaml.safe_load(endpoints_extra) or {})
+    sections["action_endpoint"] = {"url": f"http://127.0.0.1:{action_port}/webhook"}
     endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n' + endpoints_extra,
-        encoding="utf-8",
-    )
+    endpoints.write_text(yaml.safe_dump(sections, allow_unicode=True), encoding="utf-8")
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
