@@ -3,6 +3,8 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 RASA := RASA_TELEMETRY_ENABLED=false $(VENV)/bin/rasa
+# The dialogue server runs through bot/rasa_server.py: Rasa's CLI with a faster reply validator.
+RASA_SERVER := RASA_TELEMETRY_ENABLED=false $(PY) -m bot.rasa_server
 VENV_STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | sha256sum | cut -c1-12)
 # schemathesis lives in a venv of its own: kept out of .venv so its pytest plugin and deps never touch Rasa's pins.
 ST_VENV := .venv-schemathesis
@@ -55,7 +57,7 @@ shell: venv
 	  (SANIC_HOST=127.0.0.1 $(RASA) run actions --actions actions --port 5055 >/dev/null 2>&1 & \
 	   echo $$! > .shell-actions.pid) && \
 	  trap 'kill $$(cat .shell-actions.pid) 2>/dev/null; rm -f .shell-actions.pid' EXIT && \
-	  $(RASA) shell --model "$$model" --endpoints endpoints.yml
+	  $(RASA_SERVER) shell --model "$$model" --endpoints endpoints.yml
 
 ## Train the model if data/, config.yml or domain.yml changed (content hash).
 train: venv

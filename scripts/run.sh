@@ -36,7 +36,8 @@ trap stop INT TERM EXIT
 
 .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
 pids+=($!)
-.venv/bin/rasa run --model "$model" --enable-api --auth-token "$RASA_TOKEN" \
+# bot/rasa_server.py: Rasa's CLI with a faster action-reply validator installed first.
+.venv/bin/python -m bot.rasa_server run --model "$model" --enable-api --auth-token "$RASA_TOKEN" \
   --interface "$RASA_HOST" --port "$RASA_PORT" --credentials "${RASA_CREDENTIALS:-credentials.yml}" \
   --endpoints endpoints.yml >var/log/rasa.log 2>&1 &
 pids+=($!)

@@ -129,7 +129,9 @@ def running_stack(
         ),
         subprocess.Popen(
             [
-                rasa,
+                str(VENV_BIN / "python"),
+                "-m",
+                "bot.rasa_server",
                 "run",
                 "--model",
                 model,
