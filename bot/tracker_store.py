@@ -24,12 +24,16 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 
 class FastInMemoryTrackerStore(InMemoryTrackerStore):
-    """InMemoryTrackerStore without the per-turn JSON round trip (see the module docstring)."""
+    """InMemoryTrackerStore without the per-turn JSON round trip (see the module docstring).
+
+    Only the representation differs: `self.store` holds each conversation's events as a
+    tuple instead of a JSON string; Rasa's own `_retrieve` (last session or full tracker),
+    `keys` and event-broker streaming work on it unchanged.
+    """
 
     def __init__(
         self,
@@ -40,33 +44,16 @@ class FastInMemoryTrackerStore(InMemoryTrackerStore):
     ) -> None:
         # `host` is what Rasa passes a custom store from endpoints.yml (`url`); unused here.
         super().__init__(domain, event_broker, **kwargs)
-        self.saved: dict[str, tuple[Event, ...]] = {}
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Stores a snapshot of the tracker's events (publishing new ones to a broker)."""
         await self.stream_events(tracker)
-        self.saved[tracker.sender_id] = tuple(tracker.events)
+        self.store[tracker.sender_id] = tuple(tracker.events)
 
-    async def keys(self) -> list[str]:
-        """Conversation ids with a stored tracker."""
-        return list(self.saved)
-
-    async def _retrieve(
-        self, sender_id: str, fetch_all_sessions: bool
+    def deserialise_tracker(
+        self, sender_id: str, serialised_tracker: Any
     ) -> DialogueStateTracker | None:
-        events = self.saved.get(sender_id)
-        if events is None:
-            return None
+        """A fresh tracker replaying the stored events (`serialised_tracker` is their tuple)."""
         tracker = self.init_tracker(sender_id)
-        tracker.recreate_from_dialogue(Dialogue(sender_id, list(events)))
-        if fetch_all_sessions:
-            return tracker
-        return _last_session(tracker)
-
-
-def _last_session(tracker: DialogueStateTracker) -> DialogueStateTracker:
-    """The tracker's last conversation session, as InMemoryTrackerStore returns it."""
-    from rasa.shared.core.trackers import get_trackers_for_conversation_sessions
-
-    sessions = get_trackers_for_conversation_sessions(tracker)
-    return tracker if len(sessions) <= 1 else sessions[-1]
+        tracker.recreate_from_dialogue(Dialogue(sender_id, list(serialised_tracker)))
+        return tracker
