@@ -10,13 +10,17 @@ cd "$(dirname "$0")/.."
 : "${RASA_PORT:=5005}"
 : "${ACTION_PORT:=5055}"
 : "${CONSOLE_PORT:=8080}"
+: "${QIHU_LOG_DIR:=var/log}"                # each process's log file
 export RASA_TOKEN CONSOLE_PORT SANIC_HOST="${SANIC_HOST:-127.0.0.1}"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 # Rasa's anonymous telemetry would try to reach the internet; a government deployment opts out.
 export RASA_TELEMETRY_ENABLED=false
 
 model="$(scripts/ensure_model.sh)"
-mkdir -p var/log
+mkdir -p "$QIHU_LOG_DIR"
+# This run's copy of endpoints.yml ($RASA_ENDPOINTS), its action URL on $ACTION_PORT.
+endpoints="$(.venv/bin/python -m bot.run_endpoints --action-port "$ACTION_PORT" \
+  --source "${RASA_ENDPOINTS:-endpoints.yml}" --out "$QIHU_LOG_DIR/run-endpoints.yml")"
 # Apply the appeal store's migrations first ($APPEALS_DB_URL, default SQLite under var/).
 .venv/bin/python -m bot.store
 # First run only: a coordinator account for the staff console; its random password is shown
@@ -31,26 +35,29 @@ stop() {
   wait 2>/dev/null || true
   echo "Stopped."
 }
-trap stop INT TERM EXIT
+# Ctrl-C or SIGTERM is the way to stop Qihu: a clean stop exits 0 (so `make run` reports no
+# error); any other exit keeps its status.
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
 
 
-.venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
+.venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >"$QIHU_LOG_DIR/actions.log" 2>&1 &
 pids+=($!)
 # bot/rasa_server.py: Rasa's CLI with a faster action-reply validator installed first.
 .venv/bin/python -m bot.rasa_server run --model "$model" --enable-api --auth-token "$RASA_TOKEN" \
   --interface "$RASA_HOST" --port "$RASA_PORT" --credentials "${RASA_CREDENTIALS:-credentials.yml}" \
-  --endpoints endpoints.yml >var/log/rasa.log 2>&1 &
+  --endpoints "$endpoints" >"$QIHU_LOG_DIR/rasa.log" 2>&1 &
 pids+=($!)
-.venv/bin/python -m bot.console --port "$CONSOLE_PORT" >var/log/console.log 2>&1 &
+.venv/bin/python -m bot.console --port "$CONSOLE_PORT" >"$QIHU_LOG_DIR/console.log" 2>&1 &
 pids+=($!)
 
-echo "Starting Qihu (logs in var/log/)..."
+echo "Starting Qihu (logs in $QIHU_LOG_DIR/)..."
 .venv/bin/python scripts/wait_ready.py "http://$RASA_HOST:$RASA_PORT/status?token=$RASA_TOKEN" \
   "http://127.0.0.1:$ACTION_PORT/health" "http://127.0.0.1:$CONSOLE_PORT/healthz" \
-  --timeout 300 || { tail -20 var/log/*.log; exit 1; }
+  --timeout 300 || { tail -20 "$QIHU_LOG_DIR"/*.log; exit 1; }
 # The reminder scheduler starts once Rasa is up (it delivers through Rasa's HTTP API).
 RASA_URL="http://$RASA_HOST:$RASA_PORT" .venv/bin/python -m bot.reminders run \
-  >var/log/reminders.log 2>&1 &
+  >"$QIHU_LOG_DIR/reminders.log" 2>&1 &
 pids+=($!)
 
 cat <<MSG
@@ -68,5 +75,5 @@ Press Ctrl-C to stop.
 MSG
 if [ -n "$console_first_run" ]; then echo; echo "$console_first_run"; fi
 wait -n "${pids[@]}"
-echo "A Qihu process exited; see var/log/." >&2
+echo "A Qihu process exited; see $QIHU_LOG_DIR/." >&2
 exit 1

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-import yaml
+
+from bot.run_endpoints import write_run_endpoints
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -103,11 +104,11 @@ def running_stack(
     """
     model = trained_model()
     action_port, rasa_port = free_port(), free_port()
-    sections = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8")) or {}
-    sections.update(yaml.safe_load(endpoints_extra) or {})
-    sections["action_endpoint"] = {"url": f"http://127.0.0.1:{action_port}/webhook"}
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(yaml.safe_dump(sections, allow_unicode=True), encoding="utf-8")
+    endpoints = write_run_endpoints(
+        workdir / "endpoints.yml",
+        f"http://127.0.0.1:{action_port}/webhook",
+        overrides=endpoints_extra,
+    )
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
