@@ -106,7 +106,7 @@ def running_stack(
     action_port, rasa_port = free_port(), free_port()
     endpoints = write_run_endpoints(
         workdir / "endpoints.yml",
-        f"http://127.0.0.1:{action_port}/webhook",
+        action_port,
         overrides=endpoints_extra,
     )
     env = {
