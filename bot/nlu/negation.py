@@ -16,8 +16,9 @@ CUE_PREFIXES = ("不", "没", "别", "莫", "未", "无", "甭")
 # Whole tokens that negate what follows although they start with no prefix above.
 CUE_WORDS = frozenset({"取消", "退订", "停止", "拒绝"})
 # Lexicalised words that start like a cue but are not negations of what follows.
-NOT_CUES = frozenset({"不错", "不过", "不客气", "无论", "不管", "没事", "别的", "别人", "未来"})
-# A contrast word closes the scope (不满意但是态度好: 态度好 is not negated).
+NOT_CUES = frozenset({"不错", "不客气", "无论", "不管", "没事", "别的", "别人", "未来"})
+# A contrast word closes the scope (不满意但是态度好: 态度好 is not negated); closers are
+# checked before cues, so 不过 ("but") is never read as a negation.
 SCOPE_CLOSERS = frozenset({"但", "但是", "不过", "可是", "就是", "而且", "还有"})
 PUNCTUATION = frozenset("，。！？；、,.!?;~…：:（）() \t\n")
 PREFIX = "neg_"

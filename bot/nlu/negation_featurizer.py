@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
     CountVectorsFeaturizer,
 )
@@ -47,5 +46,4 @@ class NegationScopeFeaturizer(CountVectorsFeaturizer):
 
     def _get_message_tokens_by_attribute(self, message: Message, attribute: str) -> list[str]:
         """The message's tokens with only the negated ones kept (as ``neg_<token>``)."""
-        tokens = message.get(TOKENS_NAMES[attribute]) or []
-        return negated_tokens([t.lemma if self.use_lemma else t.text for t in tokens])
+        return negated_tokens(super()._get_message_tokens_by_attribute(message, attribute))
