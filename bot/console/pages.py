@@ -33,11 +33,12 @@ from bot.console.views import (
     chinese_date,
     local_dt,
     markers,
+    provisional_label,
     soon_limit,
 )
 from bot.reminders.store import ReminderStore
 from bot.store import AppealNotFound, IllegalTransition, InvalidInput, Status
-from bot.workdays import CalendarNotCovered, due_date, local_date
+from bot.workdays import CalendarNotCovered, add_working_days_checked, coverage_warning, local_date
 
 MESSAGES = {
     "dispatch": "已交办。",
@@ -82,6 +83,8 @@ def _base_context(console: Console, request: web.Request) -> dict[str, Any]:
         "local_dt": local_dt,
         "chinese_date": chinese_date,
         "markers": markers,
+        "provisional_label": provisional_label,
+        "calendar_warning": coverage_warning(local_date(now)),
         "percent": report.percent,
     }
 
@@ -193,10 +196,10 @@ def _dispatch_choices(console: Console, now: datetime) -> list[dict[str, Any]]:
     policy = console.service.policy
     choices = []
     for cid, days in policy.category_days.items():
-        try:
-            due = chinese_date(due_date(now, days))
-        except CalendarNotCovered:
-            due = "无法计算"
+        reckoned = add_working_days_checked(local_date(now), days)
+        due = chinese_date(reckoned.day)
+        if reckoned.provisional:
+            due += f"，{provisional_label(reckoned.provisional_year)}"
         choices.append({"id": cid, "label": policy.label_for(cid), "days": days, "due": due})
     return choices
 

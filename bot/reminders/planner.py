@@ -28,7 +28,13 @@ from bot.reminders.window import Window
 from bot.store.errors import unavailable_as_store_error
 from bot.store.lifecycle import Status
 from bot.store.models import appeals, reminders, subscriptions
-from bot.workdays import add_working_days, deadline_date, end_of_day, is_workday, local_date
+from bot.workdays import (
+    add_working_days,
+    counts_as_workday,
+    deadline_date,
+    end_of_day,
+    local_date,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +70,13 @@ def _day(value: date | None) -> str:
 def previous_workday(day: date) -> date:
     """The last working day strictly before ``day``."""
     current = day - timedelta(days=1)
-    while not is_workday(current):
+    while not counts_as_workday(current):
         current -= timedelta(days=1)
     return current
 
 
 def workday_on_or_before(day: date) -> date:
-    return day if is_workday(day) else previous_workday(day)
+    return day if counts_as_workday(day) else previous_workday(day)
 
 
 @dataclass
@@ -157,7 +163,7 @@ class Planner:
         self, conn: Connection, rule: Rule, now: datetime, directory: StaffDirectory
     ) -> Iterator[Planned]:
         today = local_date(now)
-        if not is_workday(today):
+        if not counts_as_workday(today):
             return
         due_at = self.window.opens(today)
         if now < due_at:

@@ -98,6 +98,9 @@ appeals = Table(
     Column("first_dispatched_at", UTCDateTime(), nullable=True),
     Column("dispatch_due", UTCDateTime(), nullable=True),
     Column("handling_due", UTCDateTime(), nullable=True),
+    # The year reckoned weekdays-only (no holiday arrangement entered yet); NULL: certain.
+    Column("dispatch_due_provisional_year", Integer, nullable=True),
+    Column("handling_due_provisional_year", Integer, nullable=True),
     Column("handling_notes", Text, nullable=True),
     Column("responded_at", UTCDateTime(), nullable=True),
     Column("promised_date", Date, nullable=True),
