@@ -151,7 +151,7 @@ def test_year_entered_twice(tmp_path: Path) -> None:
 
 
 def test_yaml_syntax_error(tmp_path: Path) -> None:
-    with pytest.raises(KnowledgeError, match="holidays.yaml: YAML syntax error"):
+    with pytest.raises(KnowledgeError, match=r"holidays\.yaml: YAML syntax error"):
         load_holidays(write(tmp_path, "years: [\n"))
 
 

@@ -16,14 +16,14 @@ import pytest
 from bot.workdays import (
     SHANGHAI,
     CalendarNotCovered,
+    Reckoned,
     add_working_days,
+    add_working_days_checked,
     deadline,
+    deadline_checked,
     deadline_date,
     due_date,
     end_of_day,
-    Reckoned,
-    add_working_days_checked,
-    deadline_checked,
     is_workday,
 )
 
