@@ -5,7 +5,7 @@ report. Permissions come from bot.console.access; steps from bot.console.operati
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -247,6 +247,7 @@ REMINDER_STATUS_LABELS = {
     "expired": "已过期",
 }
 REMINDER_LIST_LIMIT = 50
+REMINDER_INCIDENT_LIMIT = 10
 
 
 async def reminders_page(request: web.Request) -> web.Response:
@@ -256,6 +257,8 @@ async def reminders_page(request: web.Request) -> web.Response:
 
     def build() -> web.Response:
         store = ReminderStore(console.service.engine)
+        since = console.now() - timedelta(days=1)
+        incident_count, incidents = store.incidents(since, limit=REMINDER_INCIDENT_LIMIT)
         sections = [
             (status, store.list([status], limit=REMINDER_LIST_LIMIT))
             for status in ("failed", "pending")
@@ -268,6 +271,8 @@ async def reminders_page(request: web.Request) -> web.Response:
             labels=REMINDER_STATUS_LABELS,
             sections=sections,
             limit=REMINDER_LIST_LIMIT,
+            incident_count=incident_count,
+            incidents=incidents,
         )
 
     return await in_thread(build)

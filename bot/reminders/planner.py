@@ -25,7 +25,7 @@ from bot.reminders.rules import Audience, Rule, RuleSet, Trigger
 from bot.reminders.staff import StaffDirectory, load_directory
 from bot.reminders.store import Planned, ReminderStore, not_planned
 from bot.reminders.window import Window
-from bot.store.errors import unavailable_as_store_error
+from bot.store.errors import StoreError, unavailable_as_store_error
 from bot.store.lifecycle import Status
 from bot.store.models import appeals, reminders, subscriptions
 from bot.workdays import (
@@ -37,6 +37,8 @@ from bot.workdays import (
 )
 
 log = logging.getLogger(__name__)
+
+RuleError = Callable[[str, Exception], object]  # (rule id, error): log and count it
 
 # After this many new rows, the database's statistics are refreshed at once: a planner that
 # believes ``reminders`` is still small picks nested-loop scans for the NOT EXISTS checks, which
@@ -94,15 +96,27 @@ class Planner:
             if rule.scheme is not None:
                 scheme_periods(self.kb, rule.scheme)
 
-    def plan(self, engine: Engine, now: datetime) -> int:
-        """Insert every reminder due by ``now`` that is not planned yet; returns how many."""
+    def plan(self, engine: Engine, now: datetime, on_error: RuleError | None = None) -> int:
+        """Insert every reminder due by ``now`` that is not planned yet; returns how many.
+
+        A rule that raises (anything but the store being down) is handed to ``on_error`` and
+        the other rules are still planned; without ``on_error`` it propagates."""
         store = ReminderStore(engine)
         created = 0
         with unavailable_as_store_error(), engine.connect() as conn:
             directory = load_directory(conn, self.staff)
-            batches = [list(self._rule(conn, rule, now, directory)) for rule in self.rules.rules]
-        for batch in batches:
-            created += store.add(batch, now)
+        for rule in self.rules.rules:
+            try:
+                # One connection per rule: a failed statement cannot poison the next rule's.
+                with unavailable_as_store_error(), engine.connect() as conn:
+                    batch = list(self._rule(conn, rule, now, directory))
+                created += store.add(batch, now)
+            except StoreError:
+                raise
+            except Exception as exc:
+                if on_error is None:
+                    raise
+                on_error(rule.id, exc)
         if created >= REFRESH_STATISTICS_AFTER:
             store.refresh_statistics()
         return created

@@ -234,3 +234,17 @@ reminders = Table(
     Index(None, "status", "next_attempt_at"),
     Index(None, "appeal_id"),
 )
+
+# --- calendar & scheduler robustness (revision 0004h) -----------------------------------------
+
+reminder_incidents = Table(
+    "reminder_incidents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("reference", String(32), nullable=False),  # also in the log line with the traceback
+    Column("scope", String(16), nullable=False),  # reminder / rule / pass
+    Column("subject", String(100), nullable=False),  # reminder id, rule id or "-"
+    Column("error", Text, nullable=False),
+    Index(None, "at"),
+)
