@@ -59,6 +59,8 @@ _COLUMNS = [
     appeals.c.received_at,
     appeals.c.dispatch_due,
     appeals.c.handling_due,
+    appeals.c.dispatch_due_provisional_year,
+    appeals.c.handling_due_provisional_year,
     appeals.c.responded_at,
     appeals.c.promised_date,
     appeals.c.closed_at,
@@ -305,13 +307,21 @@ class Planner:
     def _fields(self, row: Row) -> dict[str, str]:
         unit = self.kb.units.get(row.unit_id) if row.unit_id else None
         due = row.handling_due if row.status in HANDLING else row.dispatch_due
+        provisional = (
+            row.handling_due_provisional_year
+            if row.status in HANDLING
+            else row.dispatch_due_provisional_year
+        )
+        due_text = _day(deadline_date(due)) if due else ""
+        if due and provisional:  # never state a reckoned date as certain
+            due_text += f"（暂按周末推算，待录入{provisional}年节假日安排）"
         return {
             "number": row.number,
             "enterprise": row.enterprise,
             "content": row.content,
             "unit": unit.name if unit else (row.unit_id or ""),
             "received": _day(local_date(row.received_at)),
-            "due": _day(deadline_date(due)) if due else "",
+            "due": due_text,
             "promised": _day(row.promised_date),
             "hotline": primary_contact(self.kb),
         }

@@ -152,3 +152,15 @@ def test_a_slow_channel_never_sends_twice_with_two_schedulers(pg_world: World) -
     assert result_a.lost >= 1  # A found B's claims and left them to B
     assert world.store.counts() == {"sent": 6}
     assert world.clock() - sh("2025-03-03 11:00") >= timedelta(seconds=lease)
+
+
+def test_staff_reminders_say_a_provisional_due_date_is_provisional(world: World) -> None:
+    world.at("2026-12-31 10:00")
+    number = world.new_appeal()
+    world.service.dispatch(number, "unit_a", "simple", "coordinator")  # due 2027-01-04 (weekdays)
+    world.at("2027-01-05 09:00")
+    result = world.scheduler().run_once()
+    assert result.incidents == 0 and result.sent >= 1
+    texts = [r.payload["text"] for r in world.store.list(["sent"]) if "text" in r.payload]
+    overdue = [t for t in texts if number in t and "超期" in t]
+    assert overdue and "2027年1月4日（暂按周末推算，待录入2027年节假日安排）" in overdue[0]
