@@ -14,6 +14,7 @@ from bot.knowledge import get_knowledge
 from bot.reminders.rules import default_rules
 from bot.reminders.scheduler import Scheduler
 from bot.reminders.staff import StaffDirectory
+from bot.reminders.store import ReminderStore
 from bot.store import Status
 from bot.workdays import SHANGHAI
 from tests.console.conftest import UNIT_A, World
@@ -132,3 +133,12 @@ def test_one_reminder_pass(world: World, at, moment: datetime) -> None:  # type:
     )
     result = scheduler.run_once()
     assert result.incidents == 0, result.errors
+
+
+def test_scheduler_incidents_are_counted_on_the_reminders_page(world: World) -> None:
+    store = ReminderStore(world.service.engine)
+    store.record_incident(world.clock(), "feedc0de", "rule", "handling_overdue", "KeyError: 'x'")
+    page = world.login("coord").get("/reminders").text
+    assert "提醒服务异常" in page and "feedc0de" in page and "提醒规则" in page
+    count = page.split('class="incident-count">')[1].split("<")[0]
+    assert int(count) >= 1
