@@ -31,7 +31,7 @@ from bot.reminders.rules import RuleSet
 from bot.reminders.staff import StaffDirectory
 from bot.reminders.store import Reminder, ReminderStore
 from bot.reminders.window import Window
-from bot.store.errors import StoreError
+from bot.store.errors import StoreError, unavailable_as_store_error
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ class Scheduler:
             self.store.expire_one(reminder.id, self.worker, now)
             result.expired += 1
             return
-        with self.engine.connect() as conn:
+        with unavailable_as_store_error(), self.engine.connect() as conn:
             reason = why_not(conn, rule, reminder)
         if reason is not None:
             self.store.cancel(reminder.id, self.worker, now, reason)
