@@ -44,7 +44,9 @@ supervise() {
     restarts=$((restarts + 1))
     _supervise_log "$name" "$logfile" "exited with status $status; restart $restarts/$limit in ${delay}s"
     sleep "$delay" &
-    wait $! || true
+    child=$!  # so a stop during the backoff ends the sleep too
+    wait "$child" || true
+    child=""
     delay=$((delay * 2 > 30 ? 30 : delay * 2))
   done
 }
