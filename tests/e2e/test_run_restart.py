@@ -95,7 +95,7 @@ def test_each_child_is_restarted_after_sigkill(tmp_path: Path) -> None:
                 15,
             ), f"{name} was not restarted within 15 s"
             if name in health:  # answering again (Rasa reloads its model: allow for that)
-                assert wait_for(lambda n=name: ok(health[n]), 300), f"{name} did not answer"
+                assert wait_for(lambda n=name: ok(health[n]), 600), f"{name} did not answer"
             assert all(ok(url) for url in others)
             log = (log_dir / f"{name}.log").read_text(encoding="utf-8")
             assert "supervise: " + name + " exited with status 137; restart 1/" in log
