@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import actor_of, named_number, sender_of, user_text
+from actions.guard import guarded
 from actions.rendering import send
 from actions.store_access import get_service
 from bot import appeal_chat
@@ -58,6 +59,7 @@ def _clear_evaluation() -> list[EventType]:
 # --- intake -----------------------------------------------------------------------------------
 
 
+@guarded
 class ActionStartAppeal(Action):
     """A new draft: fresh id, old answers dropped, the opening message kept as content if it
     already says what the problem is ('园区路灯坏了好久没人管')."""
@@ -76,6 +78,7 @@ class ActionStartAppeal(Action):
         return events
 
 
+@guarded
 class ValidateAppealForm(FormValidationAction):
     """Each answer is cleaned by ``bot.intake``; a bad one is re-asked with what was wrong."""
 
@@ -131,6 +134,7 @@ class ValidateAppealForm(FormValidationAction):
         return self._check(dispatcher, "appeal_content", value, clean_content)
 
 
+@guarded
 class ActionConfirmAppeal(Action):
     """Read the answers back and ask to confirm; nothing is written yet."""
 
@@ -147,6 +151,7 @@ class ActionConfirmAppeal(Action):
         return [SlotSet("appeal_pending", True)]
 
 
+@guarded
 class ActionSubmitAppeal(Action):
     """Write the ticket once per draft; if the database is down keep everything and say so."""
 
@@ -180,6 +185,7 @@ class ActionSubmitAppeal(Action):
         return _clear_draft()
 
 
+@guarded
 class ActionCorrectionMenu(Action):
     """'不对' after the read-back: which answer to change."""
 
@@ -193,6 +199,7 @@ class ActionCorrectionMenu(Action):
         return []
 
 
+@guarded
 class ActionStartCorrection(Action):
     """Empty the named answer so ``appeal_form`` asks for it again."""
 
@@ -214,6 +221,7 @@ class ActionStartCorrection(Action):
         return [SlotSet(field, None), SlotSet("appeal_pending", False)]
 
 
+@guarded
 class ActionCancelAppeal(Action):
     """取消 / 算了: drop the draft (or the evaluation) without writing anything."""
 
@@ -231,6 +239,7 @@ class ActionCancelAppeal(Action):
 # --- progress ---------------------------------------------------------------------------------
 
 
+@guarded
 class ActionAppealStatus(Action):
     """The sender's appeals, or one by number if it is theirs (else a reply revealing nothing)."""
 
@@ -262,6 +271,7 @@ class ActionAppealStatus(Action):
 # --- evaluation -------------------------------------------------------------------------------
 
 
+@guarded
 class ActionPrepareEvaluation(Action):
     """满意 / 不满意: find the appeal it is about; keep a reason given in the same message."""
 
@@ -297,6 +307,7 @@ class ActionPrepareEvaluation(Action):
         ]
 
 
+@guarded
 class ValidateEvaluationForm(FormValidationAction):
     """Asks for a reason only when the enterprise is unsatisfied and has not given one."""
 
@@ -326,6 +337,7 @@ class ValidateEvaluationForm(FormValidationAction):
         return {"evaluation_reason": text}
 
 
+@guarded
 class ActionSubmitEvaluation(Action):
     """Record the opinion; 不满意 goes straight back to the unit for another round."""
 

@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import user_text
+from actions.guard import guarded
 from actions.rendering import send
 from bot import answers
 from bot.knowledge import get_knowledge
@@ -38,6 +39,7 @@ def _query(tracker: Tracker, entity: str, finds: Callable[[str], bool]) -> str |
     return str(value) if value else (text or None)
 
 
+@guarded
 class _EntityAnswerAction(Action, ABC):
     """Answer with `answer_fn(query)` and clear the helper slot so it never goes stale."""
 
@@ -97,6 +99,7 @@ class ActionAnswerOneThing(_EntityAnswerAction):
         return answers.answer_package(query)
 
 
+@guarded
 class ActionAnswerScheme(Action):
     """`ask_scheme_<id>` intents map to the scheme `<id>` of the knowledge base."""
 
@@ -116,6 +119,7 @@ class ActionAnswerScheme(Action):
         return []
 
 
+@guarded
 class ActionHelp(Action):
     def name(self) -> str:
         return "action_help"
@@ -127,6 +131,7 @@ class ActionHelp(Action):
         return []
 
 
+@guarded
 class ActionFallback(Action):
     """Low confidence, out of scope or no rule: say so plainly and offer the hotline."""
 

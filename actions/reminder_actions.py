@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import named_number, sender_of
+from actions.guard import guarded
 from actions.rendering import send
 from actions.store_access import get_service
 from bot import appeal_chat
@@ -29,6 +30,7 @@ from bot.workdays import local_date
 log = logging.getLogger(__name__)
 
 
+@guarded
 class ActionRemindEvaluation(Action):
     """Ask 满意 / 不满意 about the responded appeal(s) of this sender, naming each."""
 
@@ -59,6 +61,7 @@ class ActionRemindEvaluation(Action):
         return []
 
 
+@guarded
 class ActionSubscribe(Action):
     """订阅通知: opt this chat user in to the scheme notices and say what will be sent."""
 
@@ -80,6 +83,7 @@ class ActionSubscribe(Action):
         return []
 
 
+@guarded
 class ActionUnsubscribe(Action):
     """退订: opt out; pending notices to this user are cancelled before delivery."""
 

@@ -32,6 +32,13 @@ def _day(value: date | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日" if value else ""
 
 
+def _provisional(year: int | None) -> str:
+    """Said after a date reckoned without its year's holiday arrangement: it may still move."""
+    if not year:
+        return ""
+    return f"（该日期暂按周末推算，{year}年节假日安排录入后可能调整）"
+
+
 def find_number(text: str | None) -> str | None:
     """The first appeal number in ``text`` (e.g. 'ncqhww2026-07到哪了'), normalised."""
     match = _NUMBER_IN_TEXT.search(text or "")
@@ -111,7 +118,10 @@ def receipt(appeal: Appeal, kb: KnowledgeBase | None = None) -> Answer:
     """Written: the number, what happens next and the time limits."""
     kb = _kb(kb)
     limits = kb.appeal_process.time_limits
-    due = f"（{_day(appeal.dispatch_due_date)}前）" if appeal.dispatch_due_date else ""
+    due = ""
+    if appeal.dispatch_due_date:
+        due = f"（{_day(appeal.dispatch_due_date)}前）"
+        due += _provisional(appeal.dispatch_due_provisional_year)
     lines = [
         f"您的诉求已受理，编号：{appeal.number}。",
         f"接下来：{appeal.dispatching_unit}在{limits.dispatch_working_days}个工作日内{due}"
@@ -161,9 +171,15 @@ def status_line(appeal: Appeal, kb: KnowledgeBase | None = None) -> str:
     if unit:
         parts.append(f"承办单位：{unit}")
     if appeal.status is Status.SUBMITTED and appeal.dispatch_due_date:
-        parts.append(f"预计{_day(appeal.dispatch_due_date)}前交办")
+        parts.append(
+            f"预计{_day(appeal.dispatch_due_date)}前交办"
+            + _provisional(appeal.dispatch_due_provisional_year)
+        )
     if appeal.status in (Status.DISPATCHED, Status.IN_PROGRESS) and appeal.handling_due_date:
-        parts.append(f"办结期限：{_day(appeal.handling_due_date)}")
+        parts.append(
+            f"办结期限：{_day(appeal.handling_due_date)}"
+            + _provisional(appeal.handling_due_provisional_year)
+        )
     if appeal.status in AWAITING_EVALUATION:
         parts.append("已反馈办理情况，请您评价（满意／不满意）")
     if appeal.status is Status.RESPONDED and appeal.handling_notes:
@@ -240,6 +256,9 @@ def evaluation_recorded(appeal: Appeal, satisfied: bool, kb: KnowledgeBase | Non
         return Answer(f"感谢您的评价！诉求{appeal.number}已记录为“满意”。")
     lines = [f"已记录您的意见。诉求{appeal.number}已重新交办给承办单位办理。"]
     if appeal.status is Status.DISPATCHED and appeal.handling_due_date:
-        lines.append(f"新的办结期限：{_day(appeal.handling_due_date)}。")
+        lines.append(
+            f"新的办结期限：{_day(appeal.handling_due_date)}"
+            f"{_provisional(appeal.handling_due_provisional_year)}。"
+        )
     lines.append(f"如有疑问请拨打{primary_contact(kb)}。")
     return Answer("".join(lines))

@@ -3,8 +3,12 @@
 Why a module of its own: the plan's time limits (1 working day to dispatch, 2/5/10 to handle) are
 counted in *working days*, which in China depend on statutory holidays and make-up working days
 (调休, e.g. a Saturday that is worked). ``chinese_calendar`` knows those arrangements year by year;
-this module turns them into dates and instants, in Asia/Shanghai, and refuses to guess for years
-the calendar does not cover.
+the district's IT staff enter newer years in ``bot/knowledge/holidays.yaml`` (which wins for a year
+both know). This module turns them into dates and instants, in Asia/Shanghai.
+
+A year that neither source covers is not an outage: its days are reckoned provisionally, Monday to
+Friday, and every result that used such a day says so (``*_checked`` functions return the missing
+year), so callers can mark the deadline as provisional instead of stating it as certain.
 
 Convention ("N working days after a receipt"):
 
@@ -19,11 +23,14 @@ Convention ("N working days after a receipt"):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+
+from bot.knowledge.holidays import Arrangement, load_holidays
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -32,27 +39,111 @@ _MAX_SCAN_DAYS = 366
 
 
 class CalendarNotCovered(ValueError):
-    """A date lies in a year whose holiday arrangement chinese_calendar does not know."""
+    """A date lies in a year whose holiday arrangement no source (file or library) knows."""
 
     def __init__(self, day: date, detail: str = "") -> None:
         self.day = day
         message = (
-            f"{day.isoformat()} is outside the years covered by chinese_calendar "
-            f"(the official holiday arrangement for {day.year} is not in the installed data); "
-            "refusing to guess working days — upgrade the chinesecalendar package"
+            f"{day.isoformat()} is outside the years covered by chinese_calendar and "
+            f"bot/knowledge/holidays.yaml (the official holiday arrangement for {day.year} is not "
+            "entered); enter it in the holidays file (see README)"
         )
         if detail:
             message = f"{message} ({detail})"
         super().__init__(message)
 
 
-@lru_cache(maxsize=8192)  # chinese_calendar validates every call; the reminder planner asks a lot
-def is_workday(day: date) -> bool:
-    """True if ``day`` is an official working day (counts 调休 Saturdays/Sundays as working)."""
+@dataclass(frozen=True)
+class Reckoned:
+    """A date, and the first year without an arrangement it was reckoned through (or None)."""
+
+    day: date
+    provisional_year: int | None = None
+
+    @property
+    def provisional(self) -> bool:
+        return self.provisional_year is not None
+
+
+_arrangements: dict[int, Arrangement] | None = None
+
+
+def _file_years() -> dict[int, Arrangement]:
+    global _arrangements
+    if _arrangements is None:
+        _arrangements = load_holidays()
+    return _arrangements
+
+
+def check_holidays() -> None:
+    """Load the holidays file now (start-up): a malformed file raises KnowledgeError here."""
+    _file_years()
+
+
+def reload_holidays(arrangements: dict[int, Arrangement] | None = None) -> None:
+    """Re-read the holidays file (or use ``arrangements``), forgetting every cached answer."""
+    global _arrangements
+    _arrangements = arrangements if arrangements is not None else load_holidays()
+    _library_covers.cache_clear()
+    _official.cache_clear()
+
+
+@lru_cache(maxsize=256)
+def _library_covers(year: int) -> bool:
     try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError as exc:  # chinese_calendar's signal for "no data for this year"
-        raise CalendarNotCovered(day, str(exc)) from exc
+        chinese_calendar.is_workday(date(year, 6, 1))
+    except NotImplementedError:  # chinese_calendar's signal for "no data for this year"
+        return False
+    return True
+
+
+def is_covered(year: int) -> bool:
+    """True if the holidays file or chinese_calendar knows ``year``'s arrangement."""
+    return year in _file_years() or _library_covers(year)
+
+
+@lru_cache(maxsize=8192)  # chinese_calendar validates every call; the reminder planner asks a lot
+def _official(day: date) -> bool | None:
+    """The official answer for ``day``, or None if no source covers its year."""
+    arrangement = _file_years().get(day.year)
+    if arrangement is not None:
+        return arrangement.is_workday(day)
+    if not _library_covers(day.year):
+        return None
+    return bool(chinese_calendar.is_workday(day))
+
+
+def is_workday(day: date) -> bool:
+    """True if ``day`` is an official working day (counts 调休 Saturdays/Sundays as working);
+    CalendarNotCovered if no source knows its year (use :func:`counts_as_workday` to reckon)."""
+    official = _official(day)
+    if official is None:
+        raise CalendarNotCovered(day)
+    return official
+
+
+def counts_as_workday(day: date) -> bool:
+    """Official where known; Monday to Friday (provisionally) in a year nobody covers."""
+    official = _official(day)
+    return day.weekday() < 5 if official is None else official
+
+
+def uncovered_years(start: date, days: int = 90) -> list[int]:
+    """The years between ``start`` and ``days`` later whose arrangement is not entered."""
+    years = range(start.year, (start + timedelta(days=days)).year + 1)
+    return [year for year in years if not is_covered(year)]
+
+
+def coverage_warning(start: date, days: int = 90) -> str | None:
+    """A one-line Chinese warning for operators, or None when the next ``days`` are covered."""
+    missing = uncovered_years(start, days)
+    if not missing:
+        return None
+    years = "、".join(f"{y}年" for y in missing)
+    return (
+        f"未来{days}天内的{years}节假日安排尚未录入，相关办理时限暂按周末推算；"
+        "请在 bot/knowledge/holidays.yaml 录入后运行 python -m bot.store recompute-deadlines。"
+    )
 
 
 def local_date(moment: datetime) -> date:
@@ -62,27 +153,45 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(SHANGHAI).date()
 
 
-def first_workday_on_or_after(day: date) -> date:
-    """``day`` itself if it is a working day, otherwise the next working day."""
-    current = day
+def _first_workday(day: date) -> Reckoned:
+    current, provisional = day, None
     for _ in range(_MAX_SCAN_DAYS):
-        if is_workday(current):
-            return current
+        official = _official(current)
+        if official is None:
+            provisional = provisional or current.year
+        if (current.weekday() < 5) if official is None else official:
+            return Reckoned(current, provisional)
         current += timedelta(days=1)
     raise CalendarNotCovered(day, "no working day found within a year")  # pragma: no cover
 
 
-def add_working_days(day: date, n: int) -> date:
-    """The N-th working day after ``day`` (a non-working ``day`` counts as the next working day)."""
+def first_workday_on_or_after(day: date) -> date:
+    """``day`` itself if it is a working day, otherwise the next working day."""
+    return _first_workday(day).day
+
+
+def add_working_days_checked(day: date, n: int) -> Reckoned:
+    """:func:`add_working_days`, with the first year reckoned provisionally (if any)."""
     if n < 0:
         raise ValueError(f"working days must be >= 0, got {n}")
-    current = first_workday_on_or_after(day)
+    start = _first_workday(day)
+    current, provisional = start.day, start.provisional_year
     remaining = n
     while remaining:
         current += timedelta(days=1)
-        if is_workday(current):
+        official = _official(current)
+        if official is None:
+            provisional = provisional or current.year
+        if (current.weekday() < 5) if official is None else official:
             remaining -= 1
-    return current
+    return Reckoned(current, provisional)
+
+
+def add_working_days(day: date, n: int) -> date:
+    """The N-th working day after ``day`` (a non-working ``day`` counts as the next working day).
+
+    Always a date: in a year nobody covers, weekdays count (see add_working_days_checked)."""
+    return add_working_days_checked(day, n).day
 
 
 def due_date(received: datetime, n: int) -> date:
@@ -101,6 +210,17 @@ def deadline(received: datetime, n: int) -> datetime:
     return end_of_day(due_date(received, n))
 
 
+def deadline_checked(received: datetime, n: int) -> tuple[datetime, int | None]:
+    """:func:`deadline` and the year it was reckoned provisionally through (None: certain)."""
+    reckoned = add_working_days_checked(local_date(received), n)
+    return end_of_day(reckoned.day), reckoned.provisional_year
+
+
 def deadline_date(deadline_at: datetime) -> date:
     """The due date (Asia/Shanghai) that an exclusive end-of-day deadline stands for."""
     return local_date(deadline_at - timedelta(microseconds=1))
+
+
+def utc_today_instant() -> datetime:
+    """Now, as an aware instant (the one place start-up checks read the real clock)."""
+    return datetime.now(timezone.utc)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start the Qihu stack on embedded defaults: action server (5055), Rasa server (5005,
-# REST channel + HTTP API) and the staff console (8080). Ctrl-C (or SIGTERM) stops every
-# process it started.
+# REST channel + HTTP API), the staff console (8080) and the reminder scheduler. A process that
+# dies is started again (scripts/supervise.sh: backoff, at most $QIHU_RESTART_LIMIT times in a
+# row, logged). Ctrl-C (or SIGTERM) stops every process it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,12 +22,17 @@ mkdir -p "$QIHU_LOG_DIR"
 # This run's copy of endpoints.yml ($RASA_ENDPOINTS), its action URL on $ACTION_PORT.
 endpoints="$(.venv/bin/python -m bot.run_endpoints --action-port "$ACTION_PORT" \
   --source "${RASA_ENDPOINTS:-endpoints.yml}" --out "$QIHU_LOG_DIR/run-endpoints.yml")"
-# Apply the appeal store's migrations first ($APPEALS_DB_URL, default SQLite under var/).
-.venv/bin/python -m bot.store
+# Apply the appeal store's migrations first ($APPEALS_DB_URL, default SQLite under var/); it also
+# checks bot/knowledge/holidays.yaml and warns if the next 90 days' holidays are not entered.
+store_out="$(.venv/bin/python -m bot.store 2>&1)" || { echo "$store_out" >&2; exit 1; }
+echo "$store_out"
+calendar_warning="$(grep '^警告' <<<"$store_out" || true)"
 # First run only: a coordinator account for the staff console; its random password is shown
 # once, below the start-up message (never a fixed default).
 console_first_run="$(.venv/bin/python -m bot.console.users bootstrap)"
 
+# shellcheck source=scripts/supervise.sh
+source scripts/supervise.sh
 pids=()
 stop() {
   trap - INT TERM EXIT
@@ -41,14 +47,17 @@ trap 'stop; exit 0' INT TERM
 trap stop EXIT
 
 
-.venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >"$QIHU_LOG_DIR/actions.log" 2>&1 &
+for name in actions rasa console reminders; do : >"$QIHU_LOG_DIR/$name.log"; done
+supervise actions "$QIHU_LOG_DIR/actions.log" \
+  .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" &
 pids+=($!)
 # bot/rasa_server.py: Rasa's CLI with a faster action-reply validator installed first.
-.venv/bin/python -m bot.rasa_server run --model "$model" --enable-api --auth-token "$RASA_TOKEN" \
+supervise rasa "$QIHU_LOG_DIR/rasa.log" \
+  .venv/bin/python -m bot.rasa_server run --model "$model" --enable-api --auth-token "$RASA_TOKEN" \
   --interface "$RASA_HOST" --port "$RASA_PORT" --credentials "${RASA_CREDENTIALS:-credentials.yml}" \
-  --endpoints "$endpoints" >"$QIHU_LOG_DIR/rasa.log" 2>&1 &
+  --endpoints "$endpoints" &
 pids+=($!)
-.venv/bin/python -m bot.console --port "$CONSOLE_PORT" >"$QIHU_LOG_DIR/console.log" 2>&1 &
+supervise console "$QIHU_LOG_DIR/console.log" .venv/bin/python -m bot.console --port "$CONSOLE_PORT" &
 pids+=($!)
 
 echo "Starting Qihu (logs in $QIHU_LOG_DIR/)..."
@@ -56,8 +65,8 @@ echo "Starting Qihu (logs in $QIHU_LOG_DIR/)..."
   "http://127.0.0.1:$ACTION_PORT/health" "http://127.0.0.1:$CONSOLE_PORT/healthz" \
   --timeout 300 || { tail -20 "$QIHU_LOG_DIR"/*.log; exit 1; }
 # The reminder scheduler starts once Rasa is up (it delivers through Rasa's HTTP API).
-RASA_URL="http://$RASA_HOST:$RASA_PORT" .venv/bin/python -m bot.reminders run \
-  >"$QIHU_LOG_DIR/reminders.log" 2>&1 &
+supervise reminders "$QIHU_LOG_DIR/reminders.log" \
+  env RASA_URL="http://$RASA_HOST:$RASA_PORT" .venv/bin/python -m bot.reminders run &
 pids+=($!)
 
 cat <<MSG
@@ -74,6 +83,8 @@ Qihu is running.
 Press Ctrl-C to stop.
 MSG
 if [ -n "$console_first_run" ]; then echo; echo "$console_first_run"; fi
+if [ -n "$calendar_warning" ]; then echo; echo "$calendar_warning"; fi
+# A supervisor returns only when its process kept dying (restart limit reached): stop all.
 wait -n "${pids[@]}"
-echo "A Qihu process exited; see $QIHU_LOG_DIR/." >&2
+echo "A Qihu process kept exiting and was not restarted again; see $QIHU_LOG_DIR/." >&2
 exit 1

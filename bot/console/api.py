@@ -373,6 +373,8 @@ def openapi_document(policy: AppealPolicy | None = None) -> dict[str, Any]:
         "round": {"type": "integer"},
         "dispatch_due_date": {"type": "string", "format": "date", "nullable": True},
         "handling_due_date": {"type": "string", "format": "date", "nullable": True},
+        "dispatch_due_provisional_year": {"type": "integer", "nullable": True},
+        "handling_due_provisional_year": {"type": "integer", "nullable": True},
         "markers": {"type": "array", "items": {"type": "string"}},
         "actions": {"type": "array", "items": {"type": "string"}},
     }

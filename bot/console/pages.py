@@ -5,7 +5,7 @@ report. Permissions come from bot.console.access; steps from bot.console.operati
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -33,11 +33,12 @@ from bot.console.views import (
     chinese_date,
     local_dt,
     markers,
+    provisional_label,
     soon_limit,
 )
 from bot.reminders.store import ReminderStore
 from bot.store import AppealNotFound, IllegalTransition, InvalidInput, Status
-from bot.workdays import CalendarNotCovered, due_date, local_date
+from bot.workdays import CalendarNotCovered, add_working_days_checked, coverage_warning, local_date
 
 MESSAGES = {
     "dispatch": "已交办。",
@@ -82,6 +83,8 @@ def _base_context(console: Console, request: web.Request) -> dict[str, Any]:
         "local_dt": local_dt,
         "chinese_date": chinese_date,
         "markers": markers,
+        "provisional_label": provisional_label,
+        "calendar_warning": coverage_warning(local_date(now)),
         "percent": report.percent,
     }
 
@@ -193,10 +196,10 @@ def _dispatch_choices(console: Console, now: datetime) -> list[dict[str, Any]]:
     policy = console.service.policy
     choices = []
     for cid, days in policy.category_days.items():
-        try:
-            due = chinese_date(due_date(now, days))
-        except CalendarNotCovered:
-            due = "无法计算"
+        reckoned = add_working_days_checked(local_date(now), days)
+        due = chinese_date(reckoned.day)
+        if reckoned.provisional:
+            due += f"，{provisional_label(reckoned.provisional_year)}"
         choices.append({"id": cid, "label": policy.label_for(cid), "days": days, "due": due})
     return choices
 
@@ -244,6 +247,7 @@ REMINDER_STATUS_LABELS = {
     "expired": "已过期",
 }
 REMINDER_LIST_LIMIT = 50
+REMINDER_INCIDENT_LIMIT = 10
 
 
 async def reminders_page(request: web.Request) -> web.Response:
@@ -253,6 +257,8 @@ async def reminders_page(request: web.Request) -> web.Response:
 
     def build() -> web.Response:
         store = ReminderStore(console.service.engine)
+        since = console.now() - timedelta(days=1)
+        incident_count, incidents = store.incidents(since, limit=REMINDER_INCIDENT_LIMIT)
         sections = [
             (status, store.list([status], limit=REMINDER_LIST_LIMIT))
             for status in ("failed", "pending")
@@ -265,6 +271,8 @@ async def reminders_page(request: web.Request) -> web.Response:
             labels=REMINDER_STATUS_LABELS,
             sections=sections,
             limit=REMINDER_LIST_LIMIT,
+            incident_count=incident_count,
+            incidents=incidents,
         )
 
     return await in_thread(build)

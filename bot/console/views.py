@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from bot.store import Appeal, Status
 from bot.store.lifecycle import STAGE_LABELS
-from bot.workdays import SHANGHAI, CalendarNotCovered, add_working_days, end_of_day, local_date
+from bot.workdays import SHANGHAI, add_working_days, end_of_day, local_date
 
 STATUS_LABELS = {s.value: label for s, label in STAGE_LABELS.items()}
 ACTION_LABELS = {
@@ -24,6 +24,7 @@ ACTION_LABELS = {
     "close": "同意销号",
     "follow_up": "持续跟踪",
     "revisit": "回访",
+    "recompute_deadline": "按节假日安排重新计算期限",
 }
 CHANNEL_LABELS = {"rest": "网页", "wechat": "微信公众号", "telegram": "Telegram"}
 
@@ -45,10 +46,12 @@ def chinese_date(day: date | None) -> str:
 
 def soon_limit(now: datetime) -> datetime:
     """Deadlines before this instant are 'due soon': today or the next working day."""
-    try:
-        return end_of_day(add_working_days(local_date(now), 1))
-    except CalendarNotCovered:
-        return end_of_day(local_date(now))
+    return end_of_day(add_working_days(local_date(now), 1))
+
+
+def provisional_label(year: int | None) -> str:
+    """What staff read next to a deadline reckoned without its year's holiday arrangement."""
+    return f"暂按周末推算，待录入{year}年节假日安排" if year else ""
 
 
 def markers(appeal: Appeal, now: datetime, soon: datetime | None = None) -> tuple[Marker, ...]:
@@ -73,4 +76,6 @@ def markers(appeal: Appeal, now: datetime, soon: datetime | None = None) -> tupl
         found.append(Marker("overdue", "承诺日已到，需回访"))
     if appeal.status is Status.UNSATISFIED:
         found.append(Marker("soon", "不满意，待再次交办"))
+    if appeal.due_provisional_year:
+        found.append(Marker("provisional", provisional_label(appeal.due_provisional_year)))
     return tuple(found)

@@ -19,10 +19,10 @@ from bot.channels.telegram_settings import DEFAULT_API_BASE, make_bot
 from bot.knowledge import get_knowledge
 from bot.reminders.delivery import RasaSender, Router, TelegramSender
 from bot.reminders.rules import load_rules
-from bot.reminders.scheduler import Scheduler, utc_now
+from bot.reminders.scheduler import PassResult, Scheduler, utc_now
 from bot.reminders.settings import Settings
 from bot.reminders.store import Reminder, ReminderStore
-from bot.store import open_service
+from bot.store import StoreError, open_service
 from bot.workdays import SHANGHAI
 
 
@@ -52,7 +52,14 @@ def _run(settings: Settings, once: bool) -> int:
     scheduler = Scheduler(service.engine, rules, kb, sender, settings.staff)
     try:
         if once:
-            result = scheduler.run_once()
+            try:
+                result = scheduler.run_once()
+            except StoreError as exc:
+                print(f"reminder pass failed: {exc}", file=sys.stderr)
+                return 1
+            except Exception as exc:  # logged with its reference and kept for the console
+                result = PassResult()
+                scheduler.incident("pass", "--once", exc, result)
             print(result)
             return 1 if result.errors else 0
         stopping = False

@@ -25,12 +25,20 @@ from bot.reminders.rules import Audience, Rule, RuleSet, Trigger
 from bot.reminders.staff import StaffDirectory, load_directory
 from bot.reminders.store import Planned, ReminderStore, not_planned
 from bot.reminders.window import Window
-from bot.store.errors import unavailable_as_store_error
+from bot.store.errors import StoreError, unavailable_as_store_error
 from bot.store.lifecycle import Status
 from bot.store.models import appeals, reminders, subscriptions
-from bot.workdays import add_working_days, deadline_date, end_of_day, is_workday, local_date
+from bot.workdays import (
+    add_working_days,
+    counts_as_workday,
+    deadline_date,
+    end_of_day,
+    local_date,
+)
 
 log = logging.getLogger(__name__)
+
+RuleError = Callable[[str, Exception], object]  # (rule id, error): log and count it
 
 # After this many new rows, the database's statistics are refreshed at once: a planner that
 # believes ``reminders`` is still small picks nested-loop scans for the NOT EXISTS checks, which
@@ -51,6 +59,8 @@ _COLUMNS = [
     appeals.c.received_at,
     appeals.c.dispatch_due,
     appeals.c.handling_due,
+    appeals.c.dispatch_due_provisional_year,
+    appeals.c.handling_due_provisional_year,
     appeals.c.responded_at,
     appeals.c.promised_date,
     appeals.c.closed_at,
@@ -64,13 +74,13 @@ def _day(value: date | None) -> str:
 def previous_workday(day: date) -> date:
     """The last working day strictly before ``day``."""
     current = day - timedelta(days=1)
-    while not is_workday(current):
+    while not counts_as_workday(current):
         current -= timedelta(days=1)
     return current
 
 
 def workday_on_or_before(day: date) -> date:
-    return day if is_workday(day) else previous_workday(day)
+    return day if counts_as_workday(day) else previous_workday(day)
 
 
 @dataclass
@@ -88,15 +98,27 @@ class Planner:
             if rule.scheme is not None:
                 scheme_periods(self.kb, rule.scheme)
 
-    def plan(self, engine: Engine, now: datetime) -> int:
-        """Insert every reminder due by ``now`` that is not planned yet; returns how many."""
+    def plan(self, engine: Engine, now: datetime, on_error: RuleError | None = None) -> int:
+        """Insert every reminder due by ``now`` that is not planned yet; returns how many.
+
+        A rule that raises (anything but the store being down) is handed to ``on_error`` and
+        the other rules are still planned; without ``on_error`` it propagates."""
         store = ReminderStore(engine)
         created = 0
         with unavailable_as_store_error(), engine.connect() as conn:
             directory = load_directory(conn, self.staff)
-            batches = [list(self._rule(conn, rule, now, directory)) for rule in self.rules.rules]
-        for batch in batches:
-            created += store.add(batch, now)
+        for rule in self.rules.rules:
+            try:
+                # One connection per rule: a failed statement cannot poison the next rule's.
+                with unavailable_as_store_error(), engine.connect() as conn:
+                    batch = list(self._rule(conn, rule, now, directory))
+                created += store.add(batch, now)
+            except StoreError:
+                raise
+            except Exception as exc:
+                if on_error is None:
+                    raise
+                on_error(rule.id, exc)
         if created >= REFRESH_STATISTICS_AFTER:
             store.refresh_statistics()
         return created
@@ -157,7 +179,7 @@ class Planner:
         self, conn: Connection, rule: Rule, now: datetime, directory: StaffDirectory
     ) -> Iterator[Planned]:
         today = local_date(now)
-        if not is_workday(today):
+        if not counts_as_workday(today):
             return
         due_at = self.window.opens(today)
         if now < due_at:
@@ -285,13 +307,21 @@ class Planner:
     def _fields(self, row: Row) -> dict[str, str]:
         unit = self.kb.units.get(row.unit_id) if row.unit_id else None
         due = row.handling_due if row.status in HANDLING else row.dispatch_due
+        provisional = (
+            row.handling_due_provisional_year
+            if row.status in HANDLING
+            else row.dispatch_due_provisional_year
+        )
+        due_text = _day(deadline_date(due)) if due else ""
+        if due and provisional:  # never state a reckoned date as certain
+            due_text += f"（暂按周末推算，待录入{provisional}年节假日安排）"
         return {
             "number": row.number,
             "enterprise": row.enterprise,
             "content": row.content,
             "unit": unit.name if unit else (row.unit_id or ""),
             "received": _day(local_date(row.received_at)),
-            "due": _day(deadline_date(due)) if due else "",
+            "due": due_text,
             "promised": _day(row.promised_date),
             "hotline": primary_contact(self.kb),
         }

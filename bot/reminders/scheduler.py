@@ -2,6 +2,12 @@
 
 Why passes: a pass is idempotent and needs no memory, so a scheduler can be stopped and started
 at any time (or run twice); everything it knows is in the database.
+
+One failure stays one failure: an unexpected error in one reminder, one rule or one whole pass
+is logged with a short reference (``ref 1a2b3c4d``), kept in ``reminder_incidents`` (counted on
+the console's 提醒 page) and the scheduler goes on. Before *each* send the delivery window is
+checked again (a pass starting at 17:55 stops at 18:00 and gives the rest back) and the claim is
+re-checked and renewed, so a slow channel can never let a second scheduler send it too.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from bot.reminders.rules import RuleSet
 from bot.reminders.staff import StaffDirectory
 from bot.reminders.store import Reminder, ReminderStore
 from bot.reminders.window import Window
-from bot.store.errors import StoreError
+from bot.store.errors import StoreError, unavailable_as_store_error
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +61,8 @@ class PassResult:
     failed: int = 0
     cancelled: int = 0
     lost: int = 0  # claims taken over by another scheduler before we settled them
+    held: int = 0  # claimed, then given back because the window closed mid-batch
+    incidents: int = 0  # unexpected errors survived (one reminder, one rule, one pass)
     errors: list[str] = field(default_factory=list)
 
 
@@ -91,20 +99,60 @@ class Scheduler:
         window is open."""
         result = PassResult()
         now = self._now()
-        result.planned = self.planner.plan(self.engine, now)
+        result.planned = self.planner.plan(
+            self.engine, now, lambda rule, exc: self.incident("rule", rule, exc, result)
+        )
         result.expired = self.store.expire(now)
-        if not self.window.is_open(now):
-            return result
         lease = timedelta(seconds=self.rules.retry.claim_lease_seconds)
         while limit is None or result.claimed < limit:
+            if not self.window.is_open(self._now()):
+                break
             size = self.batch if limit is None else min(self.batch, limit - result.claimed)
             claimed = self.store.claim(self.worker, self._now(), lease, size)
             result.claimed += len(claimed)
-            for reminder in claimed:
-                self._deliver(reminder, result)
+            for i, reminder in enumerate(claimed):
+                if not self.window.is_open(self._now()):  # e.g. 18:00 came during the batch
+                    rest = [r.id for r in claimed[i:]]
+                    result.held += self.store.release(rest, self.worker, self._now())
+                    return result
+                self._deliver_guarded(reminder, result)
             if len(claimed) < size:
                 break
         return result
+
+    def incident(self, scope: str, subject: str, exc: BaseException, result: PassResult) -> str:
+        """Log an unexpected error with a reference, keep it for the console, count it."""
+        reference = uuid.uuid4().hex[:8]
+        log.error(
+            "reminder scheduler: %s %s failed (ref %s): %s: %s",
+            scope,
+            subject,
+            reference,
+            type(exc).__name__,
+            exc,
+            exc_info=exc,
+        )
+        result.incidents += 1
+        result.errors.append(f"{scope} {subject}: {type(exc).__name__}: {exc} (ref {reference})")
+        try:
+            error = f"{type(exc).__name__}: {exc}"
+            self.store.record_incident(self._now(), reference, scope, subject, error)
+        except Exception:  # the database may be the cause; the log line is enough then
+            log.warning("incident %s not recorded in the store", reference, exc_info=True)
+        return reference
+
+    def _deliver_guarded(self, reminder: Reminder, result: PassResult) -> None:
+        """One reminder; a bug in it is an incident and an attempt, not the end of the pass."""
+        try:
+            self._deliver(reminder, result)
+        except StoreError:
+            raise  # the store is down: the pass ends, run_forever tries again
+        except Exception as exc:
+            reference = self.incident("reminder", str(reminder.id), exc, result)
+            try:
+                self._failed(reminder, f"internal error (ref {reference}): {exc}", result)
+            except Exception:
+                log.exception("reminder %s: failure not recorded (ref %s)", reminder.id, reference)
 
     def _deliver(self, reminder: Reminder, result: PassResult) -> None:
         now = self._now()
@@ -117,11 +165,17 @@ class Scheduler:
             self.store.expire_one(reminder.id, self.worker, now)
             result.expired += 1
             return
-        with self.engine.connect() as conn:
+        with unavailable_as_store_error(), self.engine.connect() as conn:
             reason = why_not(conn, rule, reminder)
         if reason is not None:
             self.store.cancel(reminder.id, self.worker, now, reason)
             result.cancelled += 1
+            return
+        if not self.store.renew(reminder.id, self.worker, self._now()):
+            result.lost += 1  # taken over by another scheduler: it sends it, not us
+            log.warning(
+                "reminder %s: claim lost before sending; left to its new holder", reminder.id
+            )
             return
         try:
             self.sender.send(reminder)
@@ -129,8 +183,8 @@ class Scheduler:
             self._failed(reminder, str(exc), result)
             return
         except Exception as exc:  # a bug in a sender must not lose the reminder either
-            log.exception("reminder %s: unexpected delivery error", reminder.id)
-            self._failed(reminder, f"{type(exc).__name__}: {exc}", result)
+            reference = self.incident("reminder", str(reminder.id), exc, result)
+            self._failed(reminder, f"{type(exc).__name__}: {exc} (ref {reference})", result)
             return
         if self.store.mark_sent(reminder.id, self.worker, self._now()):
             result.sent += 1
@@ -159,10 +213,12 @@ class Scheduler:
         while not stop():
             try:
                 result = self.run_once()
-                if result.planned or result.claimed:
+                if result.planned or result.claimed or result.incidents:
                     log.info("reminder pass: %s", result)
             except StoreError as exc:
                 log.error("reminder pass failed, will retry: %s", exc)
+            except Exception as exc:  # a bug in one pass must not stop the scheduler
+                self.incident("pass", self._now().isoformat(timespec="seconds"), exc, PassResult())
             # Short naps: a stop request (SIGTERM from `make run`) is honoured within a second,
             # not after the whole interval (a signal handler does not cut time.sleep short).
             wake = time.monotonic() + interval

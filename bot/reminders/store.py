@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from bot.store.errors import unavailable_as_store_error
-from bot.store.models import reminders, subscriptions
+from bot.store.models import reminder_incidents, reminders, subscriptions
 
 PENDING, SENT, FAILED, CANCELLED, EXPIRED = "pending", "sent", "failed", "cancelled", "expired"
 
@@ -187,6 +187,31 @@ class ReminderStore:
             rows = conn.execute(select(reminders).where(r.id.in_(ids)).order_by(r.id))
             return [_reminder(row) for row in rows]
 
+    def renew(self, reminder_id: int, worker: str, now: datetime) -> bool:
+        """Re-check and extend this worker's claim just before sending: False if another
+        scheduler took it over (the lease ran out during a slow batch) or it was settled."""
+        r = reminders.c
+        with unavailable_as_store_error(), self.engine.begin() as conn:
+            result = conn.execute(
+                update(reminders)
+                .where(r.id == reminder_id, r.claimed_by == worker, r.status == PENDING)
+                .values(claimed_at=now, updated_at=now)
+            )
+            return bool(result.rowcount)
+
+    def release(self, reminder_ids: Sequence[int], worker: str, now: datetime) -> int:
+        """Give back claims not used (the window closed mid-batch): due again next window."""
+        if not reminder_ids:
+            return 0
+        r = reminders.c
+        with unavailable_as_store_error(), self.engine.begin() as conn:
+            result = conn.execute(
+                update(reminders)
+                .where(r.id.in_(list(reminder_ids)), r.claimed_by == worker, r.status == PENDING)
+                .values(claimed_by=None, claimed_at=None, updated_at=now)
+            )
+            return int(result.rowcount or 0)
+
     def _settle(self, reminder_id: int, worker: str, **values: Any) -> bool:
         """Update a reminder this worker still holds; False if the claim was lost."""
         r = reminders.c
@@ -263,6 +288,32 @@ class ReminderStore:
         stmt = select(reminders.c.status, func.count()).group_by(reminders.c.status)
         with unavailable_as_store_error(), self.engine.connect() as conn:
             return {status: int(n) for status, n in conn.execute(stmt)}
+
+    # ------------------------------------------------------------------ incidents
+
+    def record_incident(
+        self, at: datetime, reference: str, scope: str, subject: str, error: str
+    ) -> None:
+        """Keep one survived failure of the scheduler (the console counts them)."""
+        row = {
+            "at": at,
+            "reference": reference,
+            "scope": scope,
+            "subject": subject[:100],
+            "error": error[:2000],
+        }
+        with unavailable_as_store_error(), self.engine.begin() as conn:
+            conn.execute(insert(reminder_incidents).values(**row))
+
+    def incidents(self, since: datetime, limit: int = 20) -> tuple[int, Sequence[Any]]:
+        """How many incidents since ``since``, and the newest ``limit`` of them."""
+        i = reminder_incidents.c
+        with unavailable_as_store_error(), self.engine.connect() as conn:
+            count = conn.execute(
+                select(func.count()).select_from(reminder_incidents).where(i.at >= since)
+            ).scalar_one()
+            rows = conn.execute(select(reminder_incidents).order_by(i.id.desc()).limit(limit)).all()
+        return int(count), tuple(rows)
 
     # ------------------------------------------------------------------ subscriptions
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 
 from bot.reminders.rules import DeliveryWindow
-from bot.workdays import SHANGHAI, first_workday_on_or_after, is_workday, local_date
+from bot.workdays import SHANGHAI, counts_as_workday, first_workday_on_or_after, local_date
 
 
 class Window:
@@ -20,7 +20,7 @@ class Window:
         self.config = config
 
     def _deliverable_day(self, day: date) -> bool:
-        return is_workday(day) if self.config.working_days_only else True
+        return counts_as_workday(day) if self.config.working_days_only else True
 
     def _at(self, day: date, clock: time) -> datetime:
         return datetime.combine(day, clock, tzinfo=SHANGHAI).astimezone(timezone.utc)

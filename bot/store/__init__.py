@@ -19,7 +19,7 @@ from bot.store.migrate import upgrade
 from bot.store.policy import AppealPolicy, Unit, policy_from_knowledge
 from bot.store.records import Appeal, AppealEvent, OverdueReport, UnitMonthlyStats
 from bot.store.service import AppealService, Clock
-from bot.workdays import CalendarNotCovered
+from bot.workdays import CalendarNotCovered, check_holidays
 
 
 def open_service(
@@ -28,6 +28,7 @@ def open_service(
     clock: Clock | None = None,
 ) -> AppealService:
     """Migrate ``url`` (default ``$APPEALS_DB_URL`` or var/appeals.db), sync units, serve."""
+    check_holidays()  # a malformed holidays.yaml stops start-up, naming the file and field
     target = url or default_url()
     upgrade(target)
     service = AppealService(target, policy=policy, clock=clock)

@@ -1,5 +1,7 @@
-"""`python -m bot.store`: apply the appeal store's migrations (``make run`` does this first)."""
+"""`python -m bot.store`: migrations, calendar coverage warning, deadline recomputation."""
 
-from bot.store.migrate import main
+import sys
 
-main()
+from bot.store.cli import main
+
+sys.exit(main())

@@ -98,6 +98,9 @@ appeals = Table(
     Column("first_dispatched_at", UTCDateTime(), nullable=True),
     Column("dispatch_due", UTCDateTime(), nullable=True),
     Column("handling_due", UTCDateTime(), nullable=True),
+    # The year reckoned weekdays-only (no holiday arrangement entered yet); NULL: certain.
+    Column("dispatch_due_provisional_year", Integer, nullable=True),
+    Column("handling_due_provisional_year", Integer, nullable=True),
     Column("handling_notes", Text, nullable=True),
     Column("responded_at", UTCDateTime(), nullable=True),
     Column("promised_date", Date, nullable=True),
@@ -230,4 +233,18 @@ reminders = Table(
     UniqueConstraint("kind", "subject", "occurrence", "recipient"),
     Index(None, "status", "next_attempt_at"),
     Index(None, "appeal_id"),
+)
+
+# --- calendar & scheduler robustness (revision 0004h) -----------------------------------------
+
+reminder_incidents = Table(
+    "reminder_incidents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("reference", String(32), nullable=False),  # also in the log line with the traceback
+    Column("scope", String(16), nullable=False),  # reminder / rule / pass
+    Column("subject", String(100), nullable=False),  # reminder id, rule id or "-"
+    Column("error", Text, nullable=False),
+    Index(None, "at"),
 )

@@ -49,11 +49,24 @@ class Appeal:
     version: int
     created_at: datetime
     updated_at: datetime
+    # The year a deadline was reckoned through weekdays-only (its holiday arrangement not
+    # entered yet); None: the deadline is certain.
+    dispatch_due_provisional_year: int | None = None
+    handling_due_provisional_year: int | None = None
 
     @property
     def dispatch_due_date(self) -> date | None:
         """Last day (Asia/Shanghai) to deliver the 交办单."""
         return deadline_date(self.dispatch_due) if self.dispatch_due else None
+
+    @property
+    def due_provisional_year(self) -> int | None:
+        """The year still missing from the current deadline's reckoning (None: certain)."""
+        if self.status in (Status.DISPATCHED, Status.IN_PROGRESS):
+            return self.handling_due_provisional_year
+        if self.status is Status.SUBMITTED:
+            return self.dispatch_due_provisional_year
+        return None
 
     @property
     def handling_due_date(self) -> date | None:

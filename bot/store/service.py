@@ -37,7 +37,7 @@ from bot.store.records import (
     event_from_row,
 )
 from bot.store.stats import monthly_stats as _monthly_stats
-from bot.workdays import CalendarNotCovered, deadline, local_date
+from bot.workdays import deadline_checked, local_date
 
 log = logging.getLogger(__name__)
 
@@ -214,11 +214,11 @@ class AppealService:
             "idempotency_key": idempotency_key,
         }
         now = self._now()
-        try:
-            dispatch_due: datetime | None = deadline(now, self.policy.dispatch_working_days)
-        except CalendarNotCovered as exc:  # keep the appeal; a person must set the deadline
-            log.error("appeal received without dispatch deadline: %s", exc)
-            dispatch_due = None
+        dispatch_due, provisional = deadline_checked(now, self.policy.dispatch_working_days)
+        if provisional:
+            log.warning(
+                "dispatch deadline reckoned weekdays-only: %s arrangement missing", provisional
+            )
         row = {
             **_EMPTY_APPEAL,
             **values,
@@ -226,6 +226,7 @@ class AppealService:
             "received_at": now,
             "status": INITIAL_STATUS.value,
             "dispatch_due": dispatch_due,
+            "dispatch_due_provisional_year": provisional,
             "round": 0,
             "version": 1,
             "created_at": now,
@@ -334,13 +335,15 @@ class AppealService:
             unit = conn.execute(select(units).where(units.c.id == unit_id)).first()
             if unit is None or not unit.active:
                 raise InvalidInput(f"unknown responsible unit {unit_id!r}")
+            handling_due, provisional = deadline_checked(now, days)
             return {
                 "unit_id": unit_id,
                 "category": category,
                 "time_limit_days": days,
                 "dispatched_at": now,
                 "first_dispatched_at": row.first_dispatched_at or now,
-                "handling_due": deadline(now, days),
+                "handling_due": handling_due,
+                "handling_due_provisional_year": provisional,
                 "round": row.round + 1,
                 "handling_notes": None,
                 "responded_at": None,

@@ -12,7 +12,6 @@ from sqlalchemy import text
 from bot.store import (
     AppealNotFound,
     AppealService,
-    CalendarNotCovered,
     IllegalTransition,
     InvalidInput,
     Status,
@@ -186,15 +185,16 @@ def test_overdue(service: AppealService, clock: FakeClock) -> None:
     assert [a.number for a in report.revisits] == [promised]
 
 
-def test_dispatch_in_an_uncovered_year_changes_nothing(
+def test_dispatch_into_an_uncovered_year_is_provisional(
     service: AppealService, clock: FakeClock
 ) -> None:
     number = new(service)
-    clock.set(sh(2026, 12, 30))  # 2 working days later is in 2027, which the calendar lacks
-    before = service.get(number)
-    with pytest.raises(CalendarNotCovered):
-        service.dispatch(number, "unit_a", "simple", "coordinator")
-    assert service.get(number) == before
+    clock.set(sh(2026, 12, 30))  # 2 working days later is in 2027, which no source covers
+    appeal = service.dispatch(number, "unit_a", "simple", "coordinator")
+    assert appeal.handling_due_date == date(2027, 1, 1)  # weekdays only: Thu 12-31, Fri 01-01
+    assert appeal.handling_due_provisional_year == 2027
+    assert appeal.due_provisional_year == 2027
+    assert service.get(number) == appeal
 
 
 def test_create_in_an_uncovered_year_keeps_the_appeal(
@@ -203,7 +203,9 @@ def test_create_in_an_uncovered_year_keeps_the_appeal(
     clock.set(sh(2027, 1, 4))
     appeal = service.create("某公司", "", "", "诉求", "web", "s1")
     assert appeal.number == "ncqhww2027-01"
-    assert appeal.dispatch_due is None  # not guessed; a person sets it once the calendar knows
+    assert appeal.dispatch_due_date == date(2027, 1, 5)  # provisional, marked as such
+    assert appeal.dispatch_due_provisional_year == 2027
+    assert service.get(appeal.number).dispatch_due_provisional_year == 2027
 
 
 def test_naive_clock_is_refused(migrated_url: str) -> None:

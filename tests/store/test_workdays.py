@@ -16,8 +16,11 @@ import pytest
 from bot.workdays import (
     SHANGHAI,
     CalendarNotCovered,
+    Reckoned,
     add_working_days,
+    add_working_days_checked,
     deadline,
+    deadline_checked,
     deadline_date,
     due_date,
     end_of_day,
@@ -123,7 +126,11 @@ def test_year_not_covered(day: date) -> None:
         is_workday(day)
 
 
-def test_due_date_running_into_an_uncovered_year() -> None:
-    # 2026-12-31 is covered, but the next working day is in 2027: refuse rather than guess.
-    with pytest.raises(CalendarNotCovered, match="2027"):
-        due_date(sh(2026, 12, 31), 1)
+def test_due_date_running_into_an_uncovered_year_is_provisional() -> None:
+    # 2026-12-31 is covered, but the next working day is in 2027, which no source covers yet:
+    # reckoned on weekdays only, and the result says which year is missing (issue 13).
+    assert due_date(sh(2026, 12, 31), 1) == date(2027, 1, 1)
+    assert add_working_days_checked(date(2026, 12, 31), 1) == Reckoned(date(2027, 1, 1), 2027)
+    assert add_working_days_checked(date(2026, 12, 30), 1) == Reckoned(date(2026, 12, 31), None)
+    at, year = deadline_checked(sh(2026, 12, 31), 1)
+    assert (deadline_date(at), year) == (date(2027, 1, 1), 2027)
