@@ -30,6 +30,7 @@ from bot.channels.state import StateStore, make_store
 from bot.channels.telegram_output import CallbackKeys, TelegramOutput
 from bot.channels.telegram_settings import TelegramSettings, make_bot
 from bot.channels.telegram_updates import Incoming, classify
+from bot.conversation_ids import TELEGRAM, conversation_id
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ class TelegramInput(InputChannel):
 
     @classmethod
     def name(cls) -> str:
-        return "telegram"
+        return TELEGRAM
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
@@ -146,7 +147,7 @@ class TelegramInput(InputChannel):
         message = UserMessage(
             text,
             output,
-            chat,
+            conversation_id(TELEGRAM, chat),  # never the bare chat id (issue 14)
             input_channel=self.name(),
             message_id=f"telegram:{update_id}",
             metadata={"telegram": metadata},

@@ -28,6 +28,7 @@ from rasa.core.channels.channel import UserMessage
 from telegram import Bot, Update
 from telegram.error import NetworkError, TelegramError
 
+from bot.channels.rest import TOKEN_ENV as REST_TOKEN_ENV
 from bot.channels.state import make_store
 from bot.channels.telegram import SECRET_HEADER, TelegramInput
 from bot.channels.telegram_settings import DEFAULT_API_BASE, TelegramSettings, make_bot
@@ -77,10 +78,14 @@ def webhook_forwarder(client: httpx.AsyncClient, rasa: str, secret: str) -> Forw
 def rest_forwarder(client: httpx.AsyncClient, rasa: str, channel: TelegramInput) -> Forward:
     """Send the update's text to Rasa's REST channel and the replies back to Telegram."""
     url = f"{rasa.rstrip('/')}/webhooks/rest/webhook"
+    # The REST channel requires this bearer token when it is set (bot/channels/rest.py).
+    token = os.environ.get(REST_TOKEN_ENV, "").strip()
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     async def on_new_message(message: UserMessage) -> None:
         reply = await client.post(
             url,
+            headers=headers,
             json={
                 "sender": message.sender_id,
                 "message": message.text,

@@ -11,6 +11,7 @@ from bot.channels import notes
 from bot.channels.config import ChannelConfigError
 from bot.channels.telegram import TelegramInput
 from bot.channels.telegram_output import TelegramOutput
+from bot.conversation_ids import ForeignConversation
 from tests.channels.conftest import TG_SECRET, TG_TOKEN, TelegramStack
 from tests.channels.standins import utf16_len
 from tests.channels.telegram_updates import callback_update, photo_update, text_update
@@ -40,7 +41,7 @@ def test_text_round_trip(telegram: TelegramStack) -> None:
     [turn] = telegram.rasa.turns
     assert (turn.text, turn.sender_id, turn.input_channel) == (
         "燃气报装打哪个电话",
-        str(CHAT),
+        f"telegram:{CHAT}",
         "telegram",
     )
     [sent] = telegram.api.sent(CHAT)
@@ -101,7 +102,7 @@ def test_proactive_send_via_the_output_channel(telegram: TelegramStack) -> None:
     output = telegram.server.call(_output(telegram.channel))
     telegram.server.call(
         output.send_response(
-            str(CHAT), {"text": "您的诉求已办结，请评价。", "buttons": BUTTONS[:1]}
+            f"telegram:{CHAT}", {"text": "您的诉求已办结，请评价。", "buttons": BUTTONS[:1]}
         )
     )
     [sent] = telegram.api.sent(CHAT)
@@ -119,6 +120,15 @@ def test_proactive_send_errors_reach_the_caller(telegram: TelegramStack) -> None
     output = telegram.channel.get_output_channel()
     with pytest.raises(Forbidden, match="blocked"):
         telegram.server.call(output.send_text_message(str(CHAT), "通知"))
+
+
+def test_proactive_send_refuses_another_channels_conversation(telegram: TelegramStack) -> None:
+    """Issue 14: a conversation id of another namespace is never sent to as a chat id."""
+    output = telegram.channel.get_output_channel()
+    for foreign in (f"wechat:{CHAT}", f"rest:{CHAT}"):
+        with pytest.raises(ForeignConversation):
+            telegram.server.call(output.send_text_message(foreign, "通知"))
+    assert telegram.api.sent(CHAT) == []
 
 
 async def _output(channel: TelegramInput) -> TelegramOutput:
