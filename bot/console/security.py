@@ -12,7 +12,9 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
+import unicodedata
 from collections.abc import Mapping
+from urllib.parse import unquote, urlsplit
 
 from aiohttp import web
 
@@ -54,10 +56,23 @@ def check_origin(request: web.Request) -> bool:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only local paths may be redirect targets (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """Only a path on this console may be a redirect target (no open redirect).
+
+    Why so strict: browsers drop tabs and newlines from a Location header and read ``\\`` as
+    ``/``, so ``/\t/evil.example/x`` (sent as ``next=/%09/evil.example/x``) became
+    ``//evil.example/x``, another site. A target is accepted only when it parses as a bare path
+    (no scheme, no host) that starts with one ``/`` and, as given and once percent-decoded, holds
+    no control character, no backslash and no ``//``.
+    """
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return default
+    for form in (target, unquote(target)):
+        if "\\" in form or "//" in form or any(unicodedata.category(c) == "Cc" for c in form):
+            return default
+    return target
 
 
 def form_token(form: Mapping[str, object]) -> object:
