@@ -1,4 +1,6 @@
-"""Cookies, CSRF and login throttling: the browser-facing security rules in one place.
+"""Cookies, CSRF and redirects: the browser-facing security rules in one place.
+
+(The login lock-out lives in bot/console/lockout.py: it is counted in the database.)
 
 * Session cookie: random value (only its hash is stored), HttpOnly, SameSite=Strict, Path=/,
   Secure when ``CONSOLE_SECURE_COOKIES=1`` (behind HTTPS).
@@ -11,7 +13,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import time
 import unicodedata
 from collections.abc import Mapping
 from urllib.parse import unquote, urlsplit
@@ -21,8 +22,6 @@ from aiohttp import web
 SESSION_COOKIE = "qihu_console_session"
 LOGIN_CSRF_COOKIE = "qihu_console_login_csrf"
 CSRF_FIELD = "csrf_token"
-MAX_FAILURES = 5
-LOCK_SECONDS = 300
 
 
 def set_cookie(response: web.StreamResponse, name: str, value: str, *, secure: bool) -> None:
@@ -77,25 +76,3 @@ def safe_next(target: str | None, default: str) -> str:
 
 def form_token(form: Mapping[str, object]) -> object:
     return form.get(CSRF_FIELD)
-
-
-class LoginThrottle:
-    """After MAX_FAILURES failed logins for one user name, refuse it for LOCK_SECONDS."""
-
-    def __init__(self) -> None:
-        self._failures: dict[str, tuple[int, float]] = {}
-
-    def locked(self, username: str) -> bool:
-        count, since = self._failures.get(username, (0, 0.0))
-        if count >= MAX_FAILURES and time.monotonic() - since < LOCK_SECONDS:
-            return True
-        if count >= MAX_FAILURES:
-            self._failures.pop(username, None)
-        return False
-
-    def failed(self, username: str) -> None:
-        count, _ = self._failures.get(username, (0, 0.0))
-        self._failures[username] = (count + 1, time.monotonic())
-
-    def succeeded(self, username: str) -> None:
-        self._failures.pop(username, None)
