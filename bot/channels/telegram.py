@@ -98,16 +98,15 @@ class TelegramInput(InputChannel):
             return response.text("forbidden", status=403)
         try:
             body = await read_body(request, self.settings.max_body_bytes)
-            data = json.loads(body)
-            if not isinstance(data, dict):
-                raise ValueError("update is not a JSON object")
-            update = Update.de_json(data, self.bot)
         except BodyTooLarge:
             return response.text("payload too large", status=413)
-        except (ValueError, TypeError, KeyError) as error:
+        except ValueError as error:
             logger.warning("Telegram webhook refused: %s", error)
             return response.text("bad request", status=400)
-        if update is None:
+        try:
+            update, incoming = self._parse(body)
+        except Exception as error:  # whatever the body holds, a malformed update is a 400
+            logger.warning("Telegram webhook refused a malformed update: %s", error)
             return response.text("bad request", status=400)
         # Telegram re-delivers an update it got no 2xx for; each one is handled once.
         if not await self.store.claim(
@@ -115,13 +114,26 @@ class TelegramInput(InputChannel):
         ):
             logger.info("Telegram update %s delivered again: ignored.", update.update_id)
             return response.text("ok")
-        incoming = classify(update)
         if incoming is not None:
             try:
                 await self.handle(incoming, on_new_message, update.update_id)
             except Exception:  # answered 2xx anyway: a re-delivery would be ignored
                 logger.exception("Telegram update %s could not be handled.", update.update_id)
         return response.text("ok")
+
+    def _parse(self, body: bytes) -> tuple[Update, Incoming | None]:
+        """The update and what it means for the dialogue.
+
+        Raises on anything malformed: not JSON, not an object, a field of the wrong type
+        (``"message": "x"``), a message without ``chat``, a callback without ``from``.
+        """
+        data = json.loads(body)
+        if not isinstance(data, dict):
+            raise ValueError("update is not a JSON object")
+        update = Update.de_json(data, self.bot)
+        if update is None or not isinstance(update.update_id, int):
+            raise ValueError("update without an integer update_id")
+        return update, classify(update)
 
     async def handle(
         self, incoming: Incoming, on_new_message: OnNewMessage, update_id: int

@@ -32,7 +32,7 @@ from bot.channels.rest import TOKEN_ENV as REST_TOKEN_ENV
 from bot.channels.state import make_store
 from bot.channels.telegram import SECRET_HEADER, TelegramInput
 from bot.channels.telegram_settings import DEFAULT_API_BASE, TelegramSettings, make_bot
-from bot.channels.telegram_updates import classify
+from bot.channels.telegram_updates import MalformedUpdate, classify
 
 logger = logging.getLogger("telegram_cli")
 
@@ -98,7 +98,11 @@ def rest_forwarder(client: httpx.AsyncClient, rasa: str, channel: TelegramInput)
             await message.output_channel.send_response(message.sender_id, answer)
 
     async def forward(update: Update) -> None:
-        incoming = classify(update)
+        try:
+            incoming = classify(update)
+        except MalformedUpdate as error:
+            logger.warning("Telegram update %s dropped: %s", update.update_id, error)
+            return
         if incoming is not None:
             await channel.handle(incoming, on_new_message, update.update_id)
 

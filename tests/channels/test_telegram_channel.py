@@ -146,3 +146,28 @@ def test_registered_by_module_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TELEGRAM_WEBHOOK_SECRET")
     with pytest.raises(ChannelConfigError, match="TELEGRAM_WEBHOOK_SECRET"):
         TelegramInput.from_credentials(None)
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        {"update_id": 901, "message": "x"},
+        {"update_id": 902, "message": {"message_id": 1, "date": 0, "text": "你好"}},  # no chat
+        {"update_id": 903, "message": {"message_id": 1, "date": 0, "chat": "x", "text": "你好"}},
+        {"update_id": 904, "callback_query": {"id": "q1", "chat_instance": "c", "data": "/help"}},
+        {"update_id": "a", "message": {"message_id": 1, "date": 0, "text": "你好"}},
+        {"message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}}},
+        {"update_id": 905, "callback_query": "x"},
+    ],
+)
+def test_malformed_updates_are_refused_not_crashed_on(
+    telegram: TelegramStack, update: dict, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 14 item 8: with a valid secret, a malformed update is a logged 400, never a 500."""
+    with caplog.at_level("WARNING", logger="bot.channels.telegram"):
+        response = telegram.post(update)
+    assert response.status_code == 400
+    assert telegram.rasa.count() == 0 and telegram.api.sent() == []
+    assert "malformed update" in caplog.text
+    # The channel still works afterwards.
+    assert telegram.post(text_update(CHAT, "你好")).status_code == 200
