@@ -26,6 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import log_safety
 from bot.channels.config import optional_str
 from bot.conversation_ids import REST, SEPARATOR
 
@@ -43,6 +44,7 @@ class RestInput(RasaRestInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        log_safety.install()  # no full phone number in Rasa's log
         return cls(optional_str(credentials, "token", TOKEN_ENV))
 
     def __init__(self, token: str | None = None) -> None:

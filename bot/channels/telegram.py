@@ -24,6 +24,7 @@ from sanic.response import HTTPResponse
 from telegram import Bot, Update
 from telegram.error import TelegramError
 
+from bot import log_safety
 from bot.channels import notes
 from bot.channels.http import BodyTooLarge, read_body
 from bot.channels.state import StateStore, make_store
@@ -47,6 +48,7 @@ class TelegramInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        log_safety.install()  # Rasa has set up logging by now: keep the token out of it
         return cls(TelegramSettings.from_credentials(credentials))
 
     def __init__(self, settings: TelegramSettings, store: StateStore | None = None) -> None:

@@ -28,6 +28,7 @@ from rasa.core.channels.channel import UserMessage
 from telegram import Bot, Update
 from telegram.error import NetworkError, TelegramError
 
+from bot import log_safety
 from bot.channels.rest import TOKEN_ENV as REST_TOKEN_ENV
 from bot.channels.state import make_store
 from bot.channels.telegram import SECRET_HEADER, TelegramInput
@@ -169,6 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     poller.add_argument("--timeout", type=int, default=25, help="long-poll seconds")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    log_safety.install()  # httpx would log the Bot API URLs, token included
 
     if args.command == "set-webhook":
         if not args.url.startswith("https://"):

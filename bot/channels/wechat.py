@@ -28,6 +28,7 @@ from sanic.response import HTTPResponse
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 
+from bot import log_safety
 from bot.channels import notes
 from bot.channels.buttons import ButtonMemory
 from bot.channels.config import ChannelConfigError
@@ -68,6 +69,7 @@ class WeChatInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        log_safety.install()  # no access token or full phone number in Rasa's log
         return cls(WeChatSettings.from_credentials(credentials))
 
     def __init__(
