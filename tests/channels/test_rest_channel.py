@@ -16,9 +16,13 @@ import requests
 from rasa.core.run import _create_single_channel
 
 from bot.channels.rest import RestInput
-from tests.channels.conftest import app_name
+from bot.channels.telegram import TelegramInput
+from bot.channels.telegram_settings import TelegramSettings
+from tests.channels.conftest import TG_SECRET, TG_TOKEN, app_name
 from tests.channels.fake_rasa import FakeRasa, rasa_app
 from tests.channels.servers import RunningApp, serve_sanic
+from tests.channels.standins import TelegramApi
+from tests.channels.telegram_updates import text_update
 
 
 @contextmanager
@@ -75,3 +79,19 @@ def test_registered_from_credentials_with_the_token_from_the_environment(
     assert channel.name() == "rest"
     monkeypatch.delenv("REST_CHANNEL_TOKEN")
     assert _create_single_channel("bot.channels.rest.RestInput", {}).token is None
+
+
+def test_the_token_guards_only_the_rest_webhook(telegram_api: TelegramApi) -> None:
+    settings = TelegramSettings(TG_TOKEN, TG_SECRET, api_base=telegram_api.base_url)
+    fake = FakeRasa()
+    channels = [RestInput("s3cret-token"), TelegramInput(settings)]
+    with serve_sanic(rasa_app(channels, fake, app_name("mixed"))) as server:
+        update = requests.post(
+            f"{server.base_url}/webhooks/telegram/webhook",
+            json=text_update(5, "你好"),
+            headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET},
+            timeout=15,
+        )
+        assert update.status_code == 200
+        assert requests.get(f"{server.base_url}/webhooks/rest/", timeout=15).status_code == 401
+    assert [t.sender_id for t in fake.turns] == ["telegram:5"]
