@@ -9,7 +9,8 @@ conversation, and the input channel is always `rest`.
 
 Optionally authenticated: with `token` in the credentials file or `REST_CHANNEL_TOKEN` in the
 environment, every request needs `Authorization: Bearer <token>` (compared in constant time).
-Set it whenever the REST webhook is reachable from outside the machine (docs/channels.md).
+Set it whenever the REST webhook is reachable from outside the machine, and add
+`require_token: true` there so that a missing token stops start-up (docs/channels.md).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import log_safety
-from bot.channels.config import optional_str
+from bot.channels.config import ChannelConfigError, optional_str
 from bot.conversation_ids import REST, SEPARATOR
 
 logger = logging.getLogger(__name__)
@@ -44,8 +45,16 @@ class RestInput(RasaRestInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        """``token`` (else $REST_CHANNEL_TOKEN); with ``require_token: true`` (for a published
+        webhook) start-up fails while no token is set, instead of serving it unauthenticated."""
         log_safety.install()  # no full phone number in Rasa's log
-        return cls(optional_str(credentials, "token", TOKEN_ENV))
+        token = optional_str(credentials, "token", TOKEN_ENV)
+        if (credentials or {}).get("require_token") is True and not token:
+            raise ChannelConfigError(
+                "The REST channel has require_token: true but no token: set "
+                f"{TOKEN_ENV} (or 'token' in the credentials file)."
+            )
+        return cls(token)
 
     def __init__(self, token: str | None = None) -> None:
         self.token = token or None

@@ -15,6 +15,7 @@ import pytest
 import requests
 from rasa.core.run import _create_single_channel
 
+from bot.channels.config import ChannelConfigError
 from bot.channels.rest import RestInput
 from bot.channels.telegram import TelegramInput
 from bot.channels.telegram_settings import TelegramSettings
@@ -79,6 +80,10 @@ def test_registered_from_credentials_with_the_token_from_the_environment(
     assert channel.name() == "rest"
     monkeypatch.delenv("REST_CHANNEL_TOKEN")
     assert _create_single_channel("bot.channels.rest.RestInput", {}).token is None
+    with pytest.raises(ChannelConfigError, match="REST_CHANNEL_TOKEN"):
+        _create_single_channel("bot.channels.rest.RestInput", {"require_token": True})
+    guarded = {"require_token": True, "token": "from-yml"}
+    assert _create_single_channel("bot.channels.rest.RestInput", guarded).token == "from-yml"
 
 
 def test_the_token_guards_only_the_rest_webhook(telegram_api: TelegramApi) -> None:
