@@ -25,6 +25,7 @@ from sqlalchemy import case, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from bot.store.errors import translate_errors
 from bot.store.models import console_login_attempts as attempts_table
 
 MAX_FAILURES = 5  # attempts per user name within LOCK_SECONDS
@@ -62,6 +63,7 @@ class LoginLockout:
         self.max_address_attempts = max_address_attempts
         self.window = timedelta(seconds=lock_seconds)
 
+    @translate_errors
     def attempt(self, username: str, address: str) -> Attempt:
         """Count this attempt for the user name and the address, before any password check."""
         user_key, address_key = _key("user", username.strip()), _key("addr", address)
@@ -71,6 +73,7 @@ class LoginLockout:
         allowed = users <= self.max_failures and addresses <= self.max_address_attempts
         return Attempt(user_key, address_key, allowed)
 
+    @translate_errors
     def locked(self, attempt: Attempt) -> bool:
         """Whether the next attempt on this user name or from this address will be refused."""
         now = self.clock()
@@ -79,6 +82,7 @@ class LoginLockout:
             addresses = self._current(conn, attempt.address_key, now)
         return users >= self.max_failures or addresses >= self.max_address_attempts
 
+    @translate_errors
     def succeeded(self, attempt: Attempt) -> None:
         """The password was right: clear the user name, give the address its attempt back."""
         with self.engine.begin() as conn:
