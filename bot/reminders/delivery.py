@@ -56,8 +56,9 @@ class RasaSender:
 
     def send(self, reminder: Reminder) -> None:
         # The user's own conversation, namespaced as the channel names it (``wechat:<openid>``);
-        # the store keeps channel and bare sender id apart, old and new reminders alike.
-        conversation = quote(conversation_id(reminder.channel, reminder.sender_id), safe="")
+        # the store keeps channel and bare sender id apart, old and new reminders alike. The
+        # ":" stays as it is: Rasa's routes (Sanic) do not percent-decode the conversation id.
+        conversation = quote(conversation_id(reminder.channel, reminder.sender_id), safe=":")
         payload = reminder.payload
         params = {"output_channel": reminder.channel}
         if "intent" in payload:
