@@ -3,6 +3,7 @@ client address, in the database so it holds across processes and restarts."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Iterator
@@ -10,19 +11,22 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
-from bot.console.lockout import MAX_ADDRESS_ATTEMPTS, LoginLockout
+from bot.console.lockout import MAX_ADDRESS_ATTEMPTS, MAX_FAILURES, LoginLockout
 from bot.console.security import SESSION_COOKIE
 from bot.store.models import console_login_attempts
 from tests.console.conftest import CHEAP_HASHER, PASSWORD, Browser, World
+
+
+VERIFY_SECONDS = 1.5  # per password check: the burst outlasts the wait below
 
 
 class SlowHasher(PasswordHasher):
     """CHEAP_HASHER whose checks take a while, as argon2's real parameters do under load."""
 
     def verify(self, hash: str | bytes, password: str | bytes) -> bool:
-        time.sleep(0.4)
+        time.sleep(VERIFY_SECONDS)
         return CHEAP_HASHER.verify(hash, password)
 
 
@@ -55,12 +59,30 @@ def test_the_right_password_amid_39_wrong_ones_in_flight_is_refused(
 
     with ThreadPoolExecutor(39) as pool:
         wrong = [pool.submit(guess, i) for i in range(39)]
-        time.sleep(0.3)  # the 39 are in flight; none has finished its password check yet
+        # The 39 are in flight: wait until the lock-out has counted a few of them, but less
+        # than one password check, so none of them has finished (and been counted as a
+        # failure the old way); then send the right one.
+        _wait_for_attempts(world, name, MAX_FAILURES, timeout=VERIFY_SECONDS * 2 / 3)
         right = browsers[39].login(name, PASSWORD)
         codes = [f.result() for f in wrong]
     assert right.status_code == 429, right.status_code
     assert SESSION_COOKIE not in browsers[39].http.cookies
     assert set(codes) <= {401, 429} and codes.count(401) <= 5
+
+
+def _wait_for_attempts(world: World, username: str, count: int, timeout: float) -> None:
+    """Until ``username`` has ``count`` counted attempts (or ``timeout``: the test goes on and
+    the assertions tell)."""
+    key = "user:" + hashlib.sha256(username.encode()).hexdigest()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with world.service.engine.connect() as conn:
+            counted = conn.execute(
+                select(console_login_attempts.c.attempts).where(console_login_attempts.c.key == key)
+            ).scalar()
+        if counted is not None and counted >= count:
+            return
+        time.sleep(0.02)
 
 
 def test_a_lock_is_per_client_address_too(fresh: World) -> None:
