@@ -18,7 +18,6 @@ from bot.console.security import SESSION_COOKIE
 from bot.store.models import console_login_attempts
 from tests.console.conftest import CHEAP_HASHER, PASSWORD, Browser, World
 
-
 VERIFY_SECONDS = 1.5  # per password check: the burst outlasts the wait below
 
 
