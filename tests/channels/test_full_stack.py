@@ -293,6 +293,14 @@ def test_a_rest_caller_cannot_take_over_a_wechat_users_form(
     assert appeal.phone == PHONE and appeal.enterprise == ENTERPRISE
 
 
+def test_the_rasa_log_holds_no_full_phone_number(stack: Stack) -> None:
+    """Issue 14: the channels' log (Rasa's, var/log/rasa.log under `make run`) never holds an
+    enterprise's full phone number; the form above sent one through WeChat and REST."""
+    log = (stack.workdir / "rasa.log").read_text(encoding="utf-8", errors="replace")
+    assert log.strip()  # the server did log
+    assert PHONE not in log
+
+
 def test_wechat_confirmation_retried_after_the_answer_is_one_ticket(
     stack: Stack, store: AppealService, wx_api: WeChatApi
 ) -> None:
