@@ -63,12 +63,18 @@ RASA_URL="http://$RASA_HOST:$RASA_PORT" .venv/bin/python -m bot.reminders run \
   >"$QIHU_LOG_DIR/reminders.log" 2>&1 &
 pids+=($!)
 
+# Only the channels named in the credentials file are served (docs/channels.md).
+if grep -q '^bot\.channels\.rest\.RestInput:' "${RASA_CREDENTIALS:-credentials.yml}"; then
+  rest_hint="curl -s -XPOST http://$RASA_HOST:$RASA_PORT/webhooks/rest/webhook \\
+                  -H 'Content-Type: application/json' \\
+                  -d '{\"sender\":\"me\",\"message\":\"燃气报装打哪个电话\"}'"
+else
+  rest_hint="off (not in ${RASA_CREDENTIALS:-credentials.yml})"
+fi
 cat <<MSG
 
 Qihu is running.
-  Chat (REST):  curl -s -XPOST http://$RASA_HOST:$RASA_PORT/webhooks/rest/webhook \\
-                  -H 'Content-Type: application/json' \\
-                  -d '{"sender":"me","message":"燃气报装打哪个电话"}'
+  Chat (REST):  $rest_hint
   Terminal:     make shell      (in another terminal; stops nothing here)
   HTTP API:     http://$RASA_HOST:$RASA_PORT/status?token=\$RASA_TOKEN
   Actions:      http://127.0.0.1:$ACTION_PORT/health
