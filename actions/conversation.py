@@ -5,11 +5,16 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 
 from bot.appeal_chat import find_number
+from bot.conversation_ids import owner_of
 
 
 def sender_of(tracker: Tracker) -> tuple[str, str]:
-    """(channel, sender id): who owns the appeals and subscriptions this conversation may see."""
-    return tracker.get_latest_input_channel() or "rest", tracker.sender_id
+    """(channel, sender id): who owns the appeals and subscriptions this conversation may see.
+
+    Read from the namespaced conversation id (``wechat:<openid>``), which only the channel itself
+    produces, not from the message's input channel, which a REST caller may set at will.
+    """
+    return owner_of(tracker.sender_id, tracker.get_latest_input_channel())
 
 
 def actor_of(tracker: Tracker) -> str:

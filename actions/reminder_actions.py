@@ -23,7 +23,7 @@ from actions.store_access import get_service
 from bot import appeal_chat
 from bot.reminders import chat
 from bot.reminders.store import ReminderStore
-from bot.store import Appeal, AppealNotFound, StoreUnavailable
+from bot.store import Appeal, StoreUnavailable
 from bot.store.service import utc_now
 from bot.workdays import local_date
 
@@ -46,14 +46,12 @@ class ActionRemindEvaluation(Action):
             service = get_service()
             mine: list[Appeal] = list(service.list_by_sender(channel, sender))
             if number and all(a.number != number for a in mine):
-                # A tracker that lost its history (e.g. an in-memory tracker store after a
-                # restart) has no input channel yet: accept the appeal if this sender filed it.
-                try:
-                    named = service.get(number)
-                    if named.sender_id == sender:
-                        mine.append(named)
-                except AppealNotFound:
-                    pass
+                # The scheduler's trigger may reach a conversation whose list above missed the
+                # appeal (e.g. more than the list holds): accept it only if this sender on this
+                # channel filed it, as the status answer does.
+                named = appeal_chat.appeal_of_sender(service, number, channel, sender)
+                if named is not None:
+                    mine.append(named)
         except StoreUnavailable:
             send(dispatcher, appeal_chat.lookup_unavailable())
             return []

@@ -108,7 +108,7 @@ def duplicates_from_trackers(base: str, openids: list[str], token: str | None) -
     for openid in openids:
         try:
             reply = requests.get(
-                f"{base}/conversations/{openid}/tracker", params=params, timeout=30
+                f"{base}/conversations/wechat:{openid}/tracker", params=params, timeout=30
             )
             reply.raise_for_status()
         except requests.RequestException as error:
@@ -301,7 +301,9 @@ def start_real_stack(stack: ExitStack, args: argparse.Namespace) -> tuple[str, W
     api = stack.enter_context(serve_standin(WeChatApi(appid, secret)))
     workdir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
     credentials = workdir / "credentials.yml"
-    credentials.write_text("rest:\nbot.channels.wechat.WeChatInput:\n", encoding="utf-8")
+    credentials.write_text(
+        "bot.channels.rest.RestInput:\nbot.channels.wechat.WeChatInput:\n", encoding="utf-8"
+    )
     env = {
         "WECHAT_TOKEN": token,
         "WECHAT_APPID": appid,

@@ -19,6 +19,8 @@ from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 
+from bot import log_safety
+
 _REPLY_SCHEMA = RemoteAction.action_response_format_spec()
 _VALIDATOR_CLASS = validator_for(_REPLY_SCHEMA)
 _VALIDATOR_CLASS.check_schema(_REPLY_SCHEMA)  # once, as jsonschema.validate does per call
@@ -48,6 +50,8 @@ def install() -> None:
 
 def main() -> None:
     install()
+    # The channels' logs: no bot token (httpx at WARNING) and no full phone number.
+    log_safety.install()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

@@ -6,14 +6,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-: "${RASA_TOKEN:=qihu-local-dev-token}"     # HTTP API token; set your own outside local use
 : "${RASA_HOST:=127.0.0.1}"
 : "${RASA_PORT:=5005}"
 : "${ACTION_PORT:=5055}"
 : "${CONSOLE_PORT:=8080}"
 : "${QIHU_LOG_DIR:=var/log}"                # each process's log file
-export RASA_TOKEN CONSOLE_PORT SANIC_HOST="${SANIC_HOST:-127.0.0.1}"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+# HTTP API token (bot/rasa_token.py): the published default `qihu-local-dev-token` only on a
+# loopback RASA_HOST; elsewhere $RASA_TOKEN, or one generated into var/rasa-token on the first
+# run and shown once. The default is refused off loopback.
+RASA_TOKEN="$(.venv/bin/python -m bot.rasa_token --host "$RASA_HOST")" || exit 2
+export RASA_TOKEN CONSOLE_PORT SANIC_HOST="${SANIC_HOST:-127.0.0.1}"
 # Rasa's anonymous telemetry would try to reach the internet; a government deployment opts out.
 export RASA_TELEMETRY_ENABLED=false
 
@@ -69,12 +72,18 @@ supervise reminders "$QIHU_LOG_DIR/reminders.log" \
   env RASA_URL="http://$RASA_HOST:$RASA_PORT" .venv/bin/python -m bot.reminders run &
 pids+=($!)
 
+# Only the channels named in the credentials file are served (docs/channels.md).
+if grep -q '^bot\.channels\.rest\.RestInput:' "${RASA_CREDENTIALS:-credentials.yml}"; then
+  rest_hint="curl -s -XPOST http://$RASA_HOST:$RASA_PORT/webhooks/rest/webhook \\
+                  -H 'Content-Type: application/json' \\
+                  -d '{\"sender\":\"me\",\"message\":\"燃气报装打哪个电话\"}'"
+else
+  rest_hint="off (not in ${RASA_CREDENTIALS:-credentials.yml})"
+fi
 cat <<MSG
 
 Qihu is running.
-  Chat (REST):  curl -s -XPOST http://$RASA_HOST:$RASA_PORT/webhooks/rest/webhook \\
-                  -H 'Content-Type: application/json' \\
-                  -d '{"sender":"me","message":"燃气报装打哪个电话"}'
+  Chat (REST):  $rest_hint
   Terminal:     make shell      (in another terminal; stops nothing here)
   HTTP API:     http://$RASA_HOST:$RASA_PORT/status?token=\$RASA_TOKEN
   Actions:      http://127.0.0.1:$ACTION_PORT/health

@@ -24,12 +24,14 @@ from sanic.response import HTTPResponse
 from telegram import Bot, Update
 from telegram.error import TelegramError
 
+from bot import log_safety
 from bot.channels import notes
 from bot.channels.http import BodyTooLarge, read_body
 from bot.channels.state import StateStore, make_store
 from bot.channels.telegram_output import CallbackKeys, TelegramOutput
 from bot.channels.telegram_settings import TelegramSettings, make_bot
 from bot.channels.telegram_updates import Incoming, classify
+from bot.conversation_ids import TELEGRAM, conversation_id
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +44,11 @@ class TelegramInput(InputChannel):
 
     @classmethod
     def name(cls) -> str:
-        return "telegram"
+        return TELEGRAM
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        log_safety.install()  # Rasa has set up logging by now: keep the token out of it
         return cls(TelegramSettings.from_credentials(credentials))
 
     def __init__(self, settings: TelegramSettings, store: StateStore | None = None) -> None:
@@ -97,16 +100,15 @@ class TelegramInput(InputChannel):
             return response.text("forbidden", status=403)
         try:
             body = await read_body(request, self.settings.max_body_bytes)
-            data = json.loads(body)
-            if not isinstance(data, dict):
-                raise ValueError("update is not a JSON object")
-            update = Update.de_json(data, self.bot)
         except BodyTooLarge:
             return response.text("payload too large", status=413)
-        except (ValueError, TypeError, KeyError) as error:
+        except ValueError as error:
             logger.warning("Telegram webhook refused: %s", error)
             return response.text("bad request", status=400)
-        if update is None:
+        try:
+            update, incoming = self._parse(body)
+        except Exception as error:  # whatever the body holds, a malformed update is a 400
+            logger.warning("Telegram webhook refused a malformed update: %s", error)
             return response.text("bad request", status=400)
         # Telegram re-delivers an update it got no 2xx for; each one is handled once.
         if not await self.store.claim(
@@ -114,13 +116,26 @@ class TelegramInput(InputChannel):
         ):
             logger.info("Telegram update %s delivered again: ignored.", update.update_id)
             return response.text("ok")
-        incoming = classify(update)
         if incoming is not None:
             try:
                 await self.handle(incoming, on_new_message, update.update_id)
             except Exception:  # answered 2xx anyway: a re-delivery would be ignored
                 logger.exception("Telegram update %s could not be handled.", update.update_id)
         return response.text("ok")
+
+    def _parse(self, body: bytes) -> tuple[Update, Incoming | None]:
+        """The update and what it means for the dialogue.
+
+        Raises on anything malformed: not JSON, not an object, a field of the wrong type
+        (``"message": "x"``), a message without ``chat``, a callback without ``from``.
+        """
+        data = json.loads(body)
+        if not isinstance(data, dict):
+            raise ValueError("update is not a JSON object")
+        update = Update.de_json(data, self.bot)
+        if update is None or not isinstance(update.update_id, int):
+            raise ValueError("update without an integer update_id")
+        return update, classify(update)
 
     async def handle(
         self, incoming: Incoming, on_new_message: OnNewMessage, update_id: int
@@ -146,7 +161,7 @@ class TelegramInput(InputChannel):
         message = UserMessage(
             text,
             output,
-            chat,
+            conversation_id(TELEGRAM, chat),  # never the bare chat id (issue 14)
             input_channel=self.name(),
             message_id=f"telegram:{update_id}",
             metadata={"telegram": metadata},

@@ -28,10 +28,12 @@ from rasa.core.channels.channel import UserMessage
 from telegram import Bot, Update
 from telegram.error import NetworkError, TelegramError
 
+from bot import log_safety
+from bot.channels.rest import TOKEN_ENV as REST_TOKEN_ENV
 from bot.channels.state import make_store
 from bot.channels.telegram import SECRET_HEADER, TelegramInput
 from bot.channels.telegram_settings import DEFAULT_API_BASE, TelegramSettings, make_bot
-from bot.channels.telegram_updates import classify
+from bot.channels.telegram_updates import MalformedUpdate, classify
 
 logger = logging.getLogger("telegram_cli")
 
@@ -77,10 +79,14 @@ def webhook_forwarder(client: httpx.AsyncClient, rasa: str, secret: str) -> Forw
 def rest_forwarder(client: httpx.AsyncClient, rasa: str, channel: TelegramInput) -> Forward:
     """Send the update's text to Rasa's REST channel and the replies back to Telegram."""
     url = f"{rasa.rstrip('/')}/webhooks/rest/webhook"
+    # The REST channel requires this bearer token when it is set (bot/channels/rest.py).
+    token = os.environ.get(REST_TOKEN_ENV, "").strip()
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     async def on_new_message(message: UserMessage) -> None:
         reply = await client.post(
             url,
+            headers=headers,
             json={
                 "sender": message.sender_id,
                 "message": message.text,
@@ -93,7 +99,11 @@ def rest_forwarder(client: httpx.AsyncClient, rasa: str, channel: TelegramInput)
             await message.output_channel.send_response(message.sender_id, answer)
 
     async def forward(update: Update) -> None:
-        incoming = classify(update)
+        try:
+            incoming = classify(update)
+        except MalformedUpdate as error:
+            logger.warning("Telegram update %s dropped: %s", update.update_id, error)
+            return
         if incoming is not None:
             await channel.handle(incoming, on_new_message, update.update_id)
 
@@ -160,6 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     poller.add_argument("--timeout", type=int, default=25, help="long-poll seconds")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    log_safety.install()  # httpx would log the Bot API URLs, token included
 
     if args.command == "set-webhook":
         if not args.url.startswith("https://"):

@@ -18,6 +18,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from bot.channels import notes
 from bot.channels.state import StateStore
 from bot.channels.text import split_text, utf8_len, utf16_len
+from bot.conversation_ids import TELEGRAM, recipient_for
 
 logger = logging.getLogger(__name__)
 
@@ -65,16 +66,18 @@ class TelegramOutput(OutputChannel):
         return self._bot if isinstance(self._bot, Bot) else self._bot()
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        chat_id = _chat_id(recipient_id)
         for chunk in split_text(text, TEXT_LIMIT, utf16_len):
-            await self.bot.send_message(chat_id=recipient_id, text=chunk)
+            await self.bot.send_message(chat_id=chat_id, text=chunk)
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         """One button per row (Chinese titles are long); the keyboard goes on the last part."""
+        chat_id = _chat_id(recipient_id)
         chunks = split_text(text or "", TEXT_LIMIT, utf16_len) or [notes.CHOOSE]
         for chunk in chunks[:-1]:
-            await self.bot.send_message(chat_id=recipient_id, text=chunk)
+            await self.bot.send_message(chat_id=chat_id, text=chunk)
         rows = []
         for button in buttons:
             title = str(button.get("title", ""))
@@ -84,11 +87,11 @@ class TelegramOutput(OutputChannel):
                 data = await self.keys.encode(str(button.get("payload", title)))
                 rows.append([InlineKeyboardButton(title, callback_data=data)])
         await self.bot.send_message(
-            chat_id=recipient_id, text=chunks[-1], reply_markup=InlineKeyboardMarkup(rows)
+            chat_id=chat_id, text=chunks[-1], reply_markup=InlineKeyboardMarkup(rows)
         )
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        await self.bot.send_photo(chat_id=recipient_id, photo=image)
+        await self.bot.send_photo(chat_id=_chat_id(recipient_id), photo=image)
 
     async def send_custom_json(
         self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
@@ -101,3 +104,8 @@ class TelegramOutput(OutputChannel):
             logger.warning(
                 "Custom payload without text dropped on Telegram: %s", sorted(json_message)
             )
+
+
+def _chat_id(recipient_id: str) -> str:
+    """The chat id of a conversation (``telegram:<chat id>``); another channel's is refused."""
+    return recipient_for(TELEGRAM, recipient_id)

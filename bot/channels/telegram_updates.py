@@ -21,11 +21,36 @@ class Incoming:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+class MalformedUpdate(ValueError):
+    """An update that names no chat to answer (a message without ``chat``, a callback query
+    with neither ``message`` nor ``from``): logged and dropped, never a crash."""
+
+
+def _chat_of_message(message: Any) -> int:
+    chat = getattr(message, "chat", None)
+    chat_id = getattr(chat, "id", None)
+    if not isinstance(chat_id, int) or isinstance(chat_id, bool):
+        raise MalformedUpdate("message without a chat id")
+    return chat_id
+
+
+def _chat_of_query(query: Any) -> int:
+    if query.message is not None:
+        return _chat_of_message(query.message)
+    user_id = getattr(query.from_user, "id", None)
+    if not isinstance(user_id, int) or isinstance(user_id, bool):
+        raise MalformedUpdate("callback query without a message or a sender")
+    return user_id
+
+
 def classify(update: Update) -> Incoming | None:
-    """The dialogue input of an update; None for updates the assistant ignores (edits…)."""
+    """The dialogue input of an update; None for updates the assistant ignores (edits…).
+
+    Raises :class:`MalformedUpdate` when the update names no chat.
+    """
     query = update.callback_query
     if query is not None:
-        chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+        chat_id = _chat_of_query(query)
         return Incoming(
             chat_id,
             text=query.data or "",
@@ -35,13 +60,14 @@ def classify(update: Update) -> Incoming | None:
     message = update.message
     if message is None:
         return None
+    chat_id = _chat_of_message(message)
     meta: dict[str, Any] = {"update_id": update.update_id, "message_id": message.message_id}
-    if not message.text or not message.text.strip():
-        return Incoming(message.chat.id, note=notes.TELEGRAM_TEXT_ONLY, metadata=meta)
+    if not isinstance(message.text, str) or not message.text.strip():
+        return Incoming(chat_id, note=notes.TELEGRAM_TEXT_ONLY, metadata=meta)
     text = message.text.strip()
     command, _, argument = text.partition(" ")
     if command == "/start" or command.startswith("/start@"):
         if argument.strip():
             meta["start_param"] = argument.strip()
         text = GREET
-    return Incoming(message.chat.id, text=text, metadata=meta)
+    return Incoming(chat_id, text=text, metadata=meta)

@@ -28,6 +28,7 @@ from sanic.response import HTTPResponse
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 
+from bot import log_safety
 from bot.channels import notes
 from bot.channels.buttons import ButtonMemory
 from bot.channels.config import ChannelConfigError
@@ -48,6 +49,7 @@ from bot.channels.wechat_reply import render_text_reply
 from bot.channels.wechat_security import fresh, signature_ok
 from bot.channels.wechat_settings import WeChatSettings
 from bot.channels.xmlsafe import XmlRejected, parse_xml
+from bot.conversation_ids import WECHAT, conversation_id
 
 logger = logging.getLogger(__name__)
 
@@ -63,10 +65,11 @@ class WeChatInput(InputChannel):
 
     @classmethod
     def name(cls) -> str:
-        return "wechat"
+        return WECHAT
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        log_safety.install()  # no access token or full phone number in Rasa's log
         return cls(WeChatSettings.from_credentials(credentials))
 
     def __init__(
@@ -233,12 +236,12 @@ class WeChatInput(InputChannel):
         message = UserMessage(
             text,
             output,
-            inbound.sender,
+            conversation_id(WECHAT, inbound.sender),  # never the bare openid (issue 14)
             input_channel=self.name(),
             message_id=f"wechat:{inbound.key}",
             metadata=metadata,
         )
-        turn = self._spawn(self._turn(on_new_message, message, output))
+        turn = self._spawn(self._turn(on_new_message, message, output, inbound.sender))
         decided = False
         try:
             await asyncio.wait({turn}, timeout=max(0.0, deadline - time.monotonic()))
@@ -261,7 +264,11 @@ class WeChatInput(InputChannel):
                 self._spawn(self.deliveries.finish(inbound.key, Outcome(PUSHED)))
 
     async def _turn(
-        self, on_new_message: OnNewMessage, message: UserMessage, output: WeChatTurnOutput
+        self,
+        on_new_message: OnNewMessage,
+        message: UserMessage,
+        output: WeChatTurnOutput,
+        openid: str,
     ) -> None:
         try:
             await on_new_message(message)
@@ -269,9 +276,9 @@ class WeChatInput(InputChannel):
             logger.exception("The dialogue failed on WeChat message %s.", message.message_id)
             output.emit(notes.BUSY)
         try:
-            await self.buttons.remember(str(message.sender_id), output.buttons)
+            await self.buttons.remember(openid, output.buttons)
         except Exception:
-            logger.exception("Could not remember the buttons shown to %s.", message.sender_id)
+            logger.exception("Could not remember the buttons shown to %s.", openid)
 
     async def _record_unsubscribe(self, inbound: Inbound) -> None:
         logger.info("WeChat user %s unsubscribed.", inbound.sender)

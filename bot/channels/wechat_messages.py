@@ -9,6 +9,7 @@ xmltodict on the raw body itself).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,9 @@ from bot.channels import notes
 logger = logging.getLogger(__name__)
 
 GREET = "/greet"
+# An openid: letters, digits, "_" and "-" (28 characters in practice). Anything else, such as
+# a ":" naming another channel's namespace, is refused before it reaches a conversation id.
+OPENID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 RASA = "rasa"  # a turn of the dialogue with `text`
 NOTE = "note"  # answered by the channel itself with `text`
@@ -74,7 +78,7 @@ def to_inbound(data: Mapping[str, Any], click_intents: Mapping[str, str]) -> Inb
     sender = _field(data, "FromUserName", required=True)
     account = _field(data, "ToUserName", required=True)
     create_time = _field(data, "CreateTime", required=True)
-    if not sender or not create_time.isdigit():
+    if not OPENID.fullmatch(sender) or not create_time.isdigit():
         raise MalformedMessage("bad FromUserName or CreateTime")
     message = wechat_message(data)
     msg_id = _field(data, "MsgId")

@@ -20,6 +20,7 @@ from bot.channels.buttons import ButtonMemory, render_numbered
 from bot.channels.text import split_text, utf8_len
 from bot.channels.wechat_api import WeChatSender
 from bot.channels.wechat_reply import PASSIVE_TEXT_LIMIT
+from bot.conversation_ids import WECHAT, recipient_for
 
 logger = logging.getLogger(__name__)
 
@@ -48,23 +49,29 @@ class WeChatOutput(OutputChannel):
         self.buttons = buttons
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.sender.send_text(recipient_id, text)
+        await self.sender.send_text(_openid(recipient_id), text)
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
-        await self.sender.send_text(recipient_id, render_numbered(text, buttons))
-        await self.buttons.remember(recipient_id, buttons)
+        openid = _openid(recipient_id)
+        await self.sender.send_text(openid, render_numbered(text, buttons))
+        await self.buttons.remember(openid, buttons)
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        await self.sender.send_text(recipient_id, image)
+        await self.sender.send_text(_openid(recipient_id), image)
 
     async def send_custom_json(
         self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
     ) -> None:
         text = custom_text(json_message)
         if text:
-            await self.sender.send_text(recipient_id, text)
+            await self.sender.send_text(_openid(recipient_id), text)
+
+
+def _openid(recipient_id: str) -> str:
+    """The openid of a conversation (``wechat:<openid>``); another channel's id is refused."""
+    return recipient_for(WECHAT, recipient_id)
 
 
 class WeChatTurnOutput(OutputChannel):

@@ -11,6 +11,7 @@ import os
 
 from aiohttp import web
 
+from bot import log_safety
 from bot.console.context import Console
 from bot.console.notify import NotifySettings, TelegramNotifier
 from bot.console.web import create_app
@@ -26,7 +27,8 @@ def main(argv: list[str] | None = None) -> None:
         "--port", type=int, default=int(os.environ.get("CONSOLE_PORT", DEFAULT_PORT))
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # INFO, but httpx at WARNING (its URLs carry the bot token) and phone numbers masked.
+    log_safety.install(logging.INFO)
     service = open_service()
     settings = NotifySettings.from_env()
     console = Console.over(

@@ -15,10 +15,10 @@ from aiohttp import web
 from argon2 import PasswordHasher
 
 from bot.console.accounts import Accounts
+from bot.console.lockout import LoginLockout
 from bot.console.notify import TelegramNotifier, dispatch_text
 from bot.console.queries import Queries
 from bot.console.routing import Router, get_router
-from bot.console.security import LoginThrottle
 from bot.knowledge import KnowledgeBase, get_knowledge
 from bot.store import Appeal, AppealService
 
@@ -96,7 +96,7 @@ class Console:
 
 
 CONSOLE: web.AppKey[Console] = web.AppKey("console", Console)
-THROTTLE: web.AppKey[LoginThrottle] = web.AppKey("throttle", LoginThrottle)
+THROTTLE: web.AppKey[LoginLockout] = web.AppKey("throttle", LoginLockout)
 
 
 def console_of(request: web.Request) -> Console:

@@ -4,6 +4,7 @@ report. Permissions come from bot.console.access; steps from bot.console.operati
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,6 +40,8 @@ from bot.console.views import (
 from bot.reminders.store import ReminderStore
 from bot.store import AppealNotFound, IllegalTransition, InvalidInput, Status
 from bot.workdays import CalendarNotCovered, add_working_days_checked, coverage_warning, local_date
+
+log = logging.getLogger(__name__)
 
 MESSAGES = {
     "dispatch": "已交办。",
@@ -143,26 +146,28 @@ async def login_submit(request: web.Request) -> web.Response:
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
     target = safe_next(str(form.get("next", "")), "/")
-    throttle = request.app[THROTTLE]
-    if throttle.locked(username):
-        user = None
-    else:
+    lockout = request.app[THROTTLE]
+    # Counted before the password is checked (issue 14): parallel guesses cannot all pass.
+    attempt = await in_thread(lockout.attempt, username, request.remote or "unknown")
+    user = None
+    if attempt.allowed:
         user = await in_thread(console.accounts.authenticate, username, password)
     if user is None:
-        if not throttle.locked(username):
-            throttle.failed(username)
+        locked = not attempt.allowed or await in_thread(lockout.locked, attempt)
+        if locked:
+            log.warning("console login refused: lock-out for user name or address")
         response = render_sync(
             console,
             request,
             "login.html",
-            status=429 if throttle.locked(username) else 401,
+            status=429 if locked else 401,
             login_csrf=expected,
             next=target,
             failed=True,
-            locked=throttle.locked(username),
+            locked=locked,
         )
         return response
-    throttle.succeeded(username)
+    await in_thread(lockout.succeeded, attempt)
     # A fresh session id at every login; any session this browser had ends (no fixation).
     await in_thread(console.accounts.close_session, request.cookies.get(SESSION_COOKIE))
     secret, _ = await in_thread(console.accounts.open_session, user)

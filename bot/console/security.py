@@ -1,4 +1,6 @@
-"""Cookies, CSRF and login throttling: the browser-facing security rules in one place.
+"""Cookies, CSRF and redirects: the browser-facing security rules in one place.
+
+(The login lock-out lives in bot/console/lockout.py: it is counted in the database.)
 
 * Session cookie: random value (only its hash is stored), HttpOnly, SameSite=Strict, Path=/,
   Secure when ``CONSOLE_SECURE_COOKIES=1`` (behind HTTPS).
@@ -11,16 +13,15 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import time
+import unicodedata
 from collections.abc import Mapping
+from urllib.parse import unquote, urlsplit
 
 from aiohttp import web
 
 SESSION_COOKIE = "qihu_console_session"
 LOGIN_CSRF_COOKIE = "qihu_console_login_csrf"
 CSRF_FIELD = "csrf_token"
-MAX_FAILURES = 5
-LOCK_SECONDS = 300
 
 
 def set_cookie(response: web.StreamResponse, name: str, value: str, *, secure: bool) -> None:
@@ -54,33 +55,24 @@ def check_origin(request: web.Request) -> bool:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only local paths may be redirect targets (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """Only a path on this console may be a redirect target (no open redirect).
+
+    Why so strict: browsers drop tabs and newlines from a Location header and read ``\\`` as
+    ``/``, so ``/\t/evil.example/x`` (sent as ``next=/%09/evil.example/x``) became
+    ``//evil.example/x``, another site. A target is accepted only when it parses as a bare path
+    (no scheme, no host) that starts with one ``/`` and, as given and once percent-decoded, holds
+    no control character, no backslash and no ``//``.
+    """
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return default
+    for form in (target, unquote(target)):
+        if "\\" in form or "//" in form or any(unicodedata.category(c) == "Cc" for c in form):
+            return default
+    return target
 
 
 def form_token(form: Mapping[str, object]) -> object:
     return form.get(CSRF_FIELD)
-
-
-class LoginThrottle:
-    """After MAX_FAILURES failed logins for one user name, refuse it for LOCK_SECONDS."""
-
-    def __init__(self) -> None:
-        self._failures: dict[str, tuple[int, float]] = {}
-
-    def locked(self, username: str) -> bool:
-        count, since = self._failures.get(username, (0, 0.0))
-        if count >= MAX_FAILURES and time.monotonic() - since < LOCK_SECONDS:
-            return True
-        if count >= MAX_FAILURES:
-            self._failures.pop(username, None)
-        return False
-
-    def failed(self, username: str) -> None:
-        count, _ = self._failures.get(username, (0, 0.0))
-        self._failures[username] = (count + 1, time.monotonic())
-
-    def succeeded(self, username: str) -> None:
-        self._failures.pop(username, None)

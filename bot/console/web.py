@@ -16,9 +16,9 @@ from aiohttp import web
 from bot.console import api, pages
 from bot.console.access import Forbidden
 from bot.console.context import CONSOLE, THROTTLE, Console, console_of, in_thread
+from bot.console.lockout import LoginLockout
 from bot.console.security import (
     SESSION_COOKIE,
-    LoginThrottle,
     check_origin,
     form_token,
     same_token,
@@ -151,7 +151,7 @@ def create_app(console: Console) -> web.Application:
         client_max_size=256 * 1024,
     )
     app[CONSOLE] = console
-    app[THROTTLE] = LoginThrottle()
+    app[THROTTLE] = LoginLockout(console.service.engine, console.now)
     app.on_cleanup.append(_close_notifier)  # type: ignore[arg-type]  # aiohttp stub quirk
     pages.add_routes(app)
     api.add_routes(app)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from types import FrameType
 
+from bot import log_safety
 from bot.channels.telegram_settings import DEFAULT_API_BASE, make_bot
 from bot.knowledge import get_knowledge
 from bot.reminders.delivery import RasaSender, Router, TelegramSender
@@ -115,7 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     again = commands.add_parser("retry", help="re-queue a failed reminder")
     again.add_argument("id", type=int)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # INFO, but httpx at WARNING (its URLs carry the bot token) and phone numbers masked.
+    log_safety.install(logging.INFO)
     settings = Settings.from_env()
     if args.command == "list":
         return _list(settings, args.status, args.limit)

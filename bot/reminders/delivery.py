@@ -18,6 +18,7 @@ import requests
 from telegram import Bot
 from telegram.error import TelegramError
 
+from bot.conversation_ids import conversation_id
 from bot.reminders.store import Reminder
 
 STAFF_TELEGRAM = "staff_telegram"  # channel of staff reminders (a chat id of the staff bot)
@@ -54,7 +55,10 @@ class RasaSender:
             raise DeliveryFailed(f"Rasa answered {response.status_code}: {response.text[:300]}")
 
     def send(self, reminder: Reminder) -> None:
-        conversation = quote(reminder.sender_id, safe="")
+        # The user's own conversation, namespaced as the channel names it (``wechat:<openid>``);
+        # the store keeps channel and bare sender id apart, old and new reminders alike. The
+        # ":" stays as it is: Rasa's routes (Sanic) do not percent-decode the conversation id.
+        conversation = quote(conversation_id(reminder.channel, reminder.sender_id), safe=":")
         payload = reminder.payload
         params = {"output_channel": reminder.channel}
         if "intent" in payload:

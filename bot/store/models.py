@@ -185,6 +185,15 @@ console_api_tokens = Table(
     Index(None, "user_id"),
 )
 
+# Login lock-out counters (revision 0004l): "user:<sha256>" / "addr:<sha256>" -> attempts.
+console_login_attempts = Table(
+    "console_login_attempts",
+    metadata,
+    Column("key", String(80), primary_key=True),
+    Column("attempts", Integer, nullable=False),
+    Column("last_at", UTCDateTime(), nullable=False),
+)
+
 # --- proactive reminders (revision 0003) ------------------------------------------------------
 
 REMINDER_STATUSES = ("pending", "sent", "failed", "cancelled", "expired")

@@ -8,6 +8,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.conversation_ids import conversation_id
+
 
 def tracker(
     text: str = "",
@@ -17,8 +19,15 @@ def tracker(
     sender_id: str = "tester",
     channel: str = "rest",
     active_loop: str | None = None,
+    namespaced: bool = True,
 ) -> Tracker:
-    """A tracker whose latest user message has the given text, intent and entities."""
+    """A tracker whose latest user message has the given text, intent and entities.
+
+    Its conversation id is namespaced by ``channel`` as the channels build it (``wechat:o1``),
+    unless ``namespaced`` is False (a bare id, as a caller could name one before the fix).
+    """
+    if namespaced:
+        sender_id = conversation_id(channel, sender_id)
     latest = {
         "text": text,
         "intent": {"name": intent, "confidence": 1.0},

@@ -45,7 +45,10 @@ ENTERPRISE = "南川区青山机械有限公司"
 CONTACT = "张三"
 PHONE = "13812345678"
 HOTLINE = "023-71992345"
-CREDENTIALS = "rest:\nbot.channels.wechat.WeChatInput:\nbot.channels.telegram.TelegramInput:\n"
+CREDENTIALS = (
+    "bot.channels.rest.RestInput:\nbot.channels.wechat.WeChatInput:\n"
+    "bot.channels.telegram.TelegramInput:\n"
+)
 
 T = TypeVar("T")
 
@@ -256,7 +259,7 @@ def confirm_three_times_is_one_ticket(user: WeChatUser, store: AppealService, at
     assert len(receipts) == 1, got  # the receipt reached the user once, with this number
     assert NUMBER.findall(receipts[0]) == [appeal.number]
 
-    events = tracker_events(user.stack, user.openid)
+    events = tracker_events(user.stack, f"wechat:{user.openid}")
     said = [e for e in events if e["event"] == "user"]
     assert [e["text"] for e in said].count("确认") == 1
     message_id = f"wechat:msg:{user.account.account_id}:{msg_id}"
@@ -268,6 +271,34 @@ def confirm_three_times_is_one_ticket(user: WeChatUser, store: AppealService, at
 
 
 # -- (a) one MsgId three times: one turn, one ticket ---------------------------------------
+
+
+def test_a_rest_caller_cannot_take_over_a_wechat_users_form(
+    stack: Stack, store: AppealService, wx_api: WeChatApi
+) -> None:
+    """Issue 14: a REST caller naming the openid, with or without a prefix, reaches a
+    conversation of its own: the victim's read-back is neither shown, changed nor submitted."""
+    user = new_user(stack, wx_api)
+    fill_form(user)
+    for sender in (user.openid, f"wechat:{user.openid}", f"rest:{user.openid}"):
+        for message in ("/affirm", "确认", '/correct_appeal{"appeal_field":"contact_phone"}'):
+            said = "\n".join(m.get("text", "") for m in stack.say(sender, message))
+            assert PHONE not in said and ENTERPRISE not in said and CONTENT not in said
+            assert not NUMBER.search(said), said
+        assert store.list_by_sender("rest", sender) == ()
+    assert store.list_by_sender("wechat", user.openid) == ()
+    # The victim's form is untouched: confirming now files it with the victim's own data.
+    user.say("确认", "ncqhww")
+    (appeal,) = store.list_by_sender("wechat", user.openid)
+    assert appeal.phone == PHONE and appeal.enterprise == ENTERPRISE
+
+
+def test_the_rasa_log_holds_no_full_phone_number(stack: Stack) -> None:
+    """Issue 14: the channels' log (Rasa's, var/log/rasa.log under `make run`) never holds an
+    enterprise's full phone number; the form above sent one through WeChat and REST."""
+    log = (stack.workdir / "rasa.log").read_text(encoding="utf-8", errors="replace")
+    assert log.strip()  # the server did log
+    assert PHONE not in log
 
 
 def test_wechat_confirmation_retried_after_the_answer_is_one_ticket(
@@ -296,7 +327,7 @@ def trigger_help(stack: Stack, sender: str, channel: str) -> requests.Response:
 
 def test_trigger_intent_reaches_a_wechat_user(stack: Stack, wx_api: WeChatApi) -> None:
     openid = f"o_e2e_push_{uuid.uuid4().hex[:16]}"
-    response = trigger_help(stack, openid, "wechat")
+    response = trigger_help(stack, f"wechat:{openid}", "wechat")
     assert response.status_code == 200, response.text
     help_menu = answer_help()
     assert HOTLINE in help_menu.text
@@ -310,7 +341,7 @@ def test_trigger_intent_reaches_a_wechat_user(stack: Stack, wx_api: WeChatApi) -
 
 def test_trigger_intent_reaches_a_telegram_chat(stack: Stack, tg_api: TelegramApi) -> None:
     chat_id = 1_000_000_000 + uuid.uuid4().int % 1_000_000_000
-    response = trigger_help(stack, str(chat_id), "telegram")
+    response = trigger_help(stack, f"telegram:{chat_id}", "telegram")
     assert response.status_code == 200, response.text
     help_menu = answer_help()
     sent = poll(lambda: tg_api.sent(chat_id), bool, "a sendMessage")
@@ -367,7 +398,7 @@ def test_telegram_update_delivered_three_times_is_one_ticket(
     (appeal,) = store.list_by_sender("telegram", str(chat_id))
     receipts = [m["text"] for m in tg_api.sent(chat_id)[before:] if NUMBER.search(m["text"])]
     assert len(receipts) == 1 and appeal.number in receipts[0], receipts
-    said = [e for e in tracker_events(stack, str(chat_id)) if e["event"] == "user"]
+    said = [e for e in tracker_events(stack, f"telegram:{chat_id}") if e["event"] == "user"]
     assert [e["text"] for e in said].count("确认") == 1
 
 

@@ -11,6 +11,7 @@ from bot.channels import notes
 from bot.channels.config import ChannelConfigError
 from bot.channels.telegram import TelegramInput
 from bot.channels.telegram_output import TelegramOutput
+from bot.conversation_ids import ForeignConversation
 from tests.channels.conftest import TG_SECRET, TG_TOKEN, TelegramStack
 from tests.channels.standins import utf16_len
 from tests.channels.telegram_updates import callback_update, photo_update, text_update
@@ -40,7 +41,7 @@ def test_text_round_trip(telegram: TelegramStack) -> None:
     [turn] = telegram.rasa.turns
     assert (turn.text, turn.sender_id, turn.input_channel) == (
         "燃气报装打哪个电话",
-        str(CHAT),
+        f"telegram:{CHAT}",
         "telegram",
     )
     [sent] = telegram.api.sent(CHAT)
@@ -101,7 +102,7 @@ def test_proactive_send_via_the_output_channel(telegram: TelegramStack) -> None:
     output = telegram.server.call(_output(telegram.channel))
     telegram.server.call(
         output.send_response(
-            str(CHAT), {"text": "您的诉求已办结，请评价。", "buttons": BUTTONS[:1]}
+            f"telegram:{CHAT}", {"text": "您的诉求已办结，请评价。", "buttons": BUTTONS[:1]}
         )
     )
     [sent] = telegram.api.sent(CHAT)
@@ -121,6 +122,15 @@ def test_proactive_send_errors_reach_the_caller(telegram: TelegramStack) -> None
         telegram.server.call(output.send_text_message(str(CHAT), "通知"))
 
 
+def test_proactive_send_refuses_another_channels_conversation(telegram: TelegramStack) -> None:
+    """Issue 14: a conversation id of another namespace is never sent to as a chat id."""
+    output = telegram.channel.get_output_channel()
+    for foreign in (f"wechat:{CHAT}", f"rest:{CHAT}"):
+        with pytest.raises(ForeignConversation):
+            telegram.server.call(output.send_text_message(foreign, "通知"))
+    assert telegram.api.sent(CHAT) == []
+
+
 async def _output(channel: TelegramInput) -> TelegramOutput:
     return channel.get_output_channel()
 
@@ -136,3 +146,28 @@ def test_registered_by_module_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TELEGRAM_WEBHOOK_SECRET")
     with pytest.raises(ChannelConfigError, match="TELEGRAM_WEBHOOK_SECRET"):
         TelegramInput.from_credentials(None)
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        {"update_id": 901, "message": "x"},
+        {"update_id": 902, "message": {"message_id": 1, "date": 0, "text": "你好"}},  # no chat
+        {"update_id": 903, "message": {"message_id": 1, "date": 0, "chat": "x", "text": "你好"}},
+        {"update_id": 904, "callback_query": {"id": "q1", "chat_instance": "c", "data": "/help"}},
+        {"update_id": "a", "message": {"message_id": 1, "date": 0, "text": "你好"}},
+        {"message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}}},
+        {"update_id": 905, "callback_query": "x"},
+    ],
+)
+def test_malformed_updates_are_refused_not_crashed_on(
+    telegram: TelegramStack, update: dict, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 14 item 8: with a valid secret, a malformed update is a logged 400, never a 500."""
+    with caplog.at_level("WARNING", logger="bot.channels.telegram"):
+        response = telegram.post(update)
+    assert response.status_code == 400
+    assert telegram.rasa.count() == 0 and telegram.api.sent() == []
+    assert "malformed update" in caplog.text
+    # The channel still works afterwards.
+    assert telegram.post(text_update(CHAT, "你好")).status_code == 200

@@ -27,7 +27,7 @@ def test_text_round_trip(make_wechat: MakeWeChat, aes: bool) -> None:
     assert (reply["ToUserName"], reply["FromUserName"]) == (openid, stack.account.account_id)
     assert reply["MsgType"] == "text"
     [turn] = stack.rasa.turns
-    assert (turn.sender_id, turn.input_channel) == (openid, "wechat")
+    assert (turn.sender_id, turn.input_channel) == (f"wechat:{openid}", "wechat")
     assert turn.metadata["wechat"]["msg_id"] == msg_id
     assert turn.output_channel.name() == "wechat"
 

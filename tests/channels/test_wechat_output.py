@@ -10,6 +10,7 @@ from rasa.core.run import _create_single_channel
 from bot.channels.config import ChannelConfigError
 from bot.channels.wechat import WeChatInput
 from bot.channels.wechat_api import WeChatWindowClosed
+from bot.conversation_ids import ForeignConversation
 from tests.channels.conftest import APPID, SECRET, TOKEN, MakeWeChat
 
 
@@ -28,10 +29,20 @@ def test_proactive_buttons_are_numbered_and_resolvable(make_wechat: MakeWeChat) 
     output = stack.channel.get_output_channel()
     buttons = [{"title": "满意", "payload": "/evaluate_satisfied"}]
     stack.server.call(
-        output.send_response("o_eval", {"text": "请评价本次办理：", "buttons": buttons})
+        output.send_response("wechat:o_eval", {"text": "请评价本次办理：", "buttons": buttons})
     )
     assert stack.api.pushed_texts("o_eval") == ["请评价本次办理：\n1. 满意"]
     assert stack.say("o_eval", "1") == "收到：/evaluate_satisfied"
+
+
+def test_proactive_send_refuses_another_channels_conversation(make_wechat: MakeWeChat) -> None:
+    """Issue 14: a Telegram or REST conversation id is never sent to as an openid."""
+    stack = make_wechat()
+    output = stack.channel.get_output_channel()
+    for foreign in ("telegram:o_x", "rest:o_x"):
+        with pytest.raises(ForeignConversation):
+            stack.server.call(output.send_text_message(foreign, "通知"))
+    assert stack.api.pushed_texts("o_x") == []
 
 
 @pytest.mark.parametrize("errcode", [45015, 45047])

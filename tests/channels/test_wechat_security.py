@@ -146,4 +146,7 @@ def test_oversize_and_malformed_bodies(make_wechat: MakeWeChat) -> None:
         "</xml>", "<FromUserName>b</FromUserName></xml>"
     )
     assert stack.post(stack.account.signed(twice)).status_code == 400
+    # Issue 14: an openid naming another channel's namespace never becomes a conversation id.
+    for sender in ("telegram:42", "rest:o_x", "o x", ""):
+        assert stack.post(stack.account.signed(stack.account.text(sender, "a"))).status_code == 400
     assert stack.rasa.count() == 0

@@ -81,7 +81,19 @@ def test_login_form_needs_its_csrf_cookie(world: World) -> None:
 
 
 def test_login_redirects_only_to_local_paths(world: World) -> None:
-    for target, expected in (("/report", "/report"), ("//evil.example/x", "/"), ("http://x", "/")):
+    for target, expected in (
+        ("/report", "/report"),
+        ("/appeals?status=submitted", "/appeals?status=submitted"),
+        ("//evil.example/x", "/"),
+        ("http://x", "/"),
+        # Issue 14: browsers drop the tab, so this was //evil.example/x (another site).
+        ("/\t/evil.example/x", "/"),
+        ("/\n/evil.example/x", "/"),
+        ("/\\evil.example/x", "/"),
+        ("/%2F/evil.example/x", "/"),
+        ("/%09/evil.example/x", "/"),
+        ("/report//x", "/"),
+    ):
         session = requests.Session()
         token = CSRF_RE.search(session.get(world.url + "/login").text)
         assert token is not None

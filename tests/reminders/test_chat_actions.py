@@ -112,3 +112,33 @@ def test_what_is_sent_quotes_the_knowledge_base() -> None:
     assert "均已过去" in later and "2024年11月" not in later
     hours = chat.delivery_hours(default_rules())
     assert hours == "工作日8:30–18:00"
+
+
+def test_a_rest_caller_naming_a_telegram_chat_id_sees_nothing(service: AppealService) -> None:
+    """Issue 14 item 2: the channel must match too, not only the sender id."""
+    number = _responded(service, "42", channel="telegram")
+    for sender_id, channel, namespaced in (
+        ("42", "rest", False),  # a bare id, as the REST webhook passed it before
+        ("42", "rest", True),  # rest:42
+        ("telegram:42", "rest", True),  # rest:telegram:42
+        ("42", "telegram", False),  # bare id claiming the Telegram input channel
+    ):
+        t = tracker(
+            "我要评价",
+            "remind_evaluation",
+            [entity("appeal_number", number)],
+            sender_id=sender_id,
+            channel=channel,
+            namespaced=namespaced,
+        )
+        messages, _ = run(ActionRemindEvaluation(), t)
+        assert number not in texts(messages), (sender_id, channel)
+        assert "已协调恢复供水" not in texts(messages) and payloads(messages) == []
+    mine = tracker(
+        "我要评价",
+        "remind_evaluation",
+        [entity("appeal_number", number)],
+        sender_id="42",
+        channel="telegram",
+    )
+    assert number in texts(run(ActionRemindEvaluation(), mine)[0])

@@ -77,7 +77,7 @@ def test_evaluation_request_is_a_trigger_intent_on_the_users_channel(rasa: FakeR
     payload = {"intent": "remind_evaluation", "entities": {"appeal_number": "ncqhww2025-01"}}
     RasaSender(rasa.base_url, "t0k").send(_reminder("wechat", "o/1 x", payload))
     [call] = rasa.requests
-    assert call.path == "/conversations/o%2F1%20x/trigger_intent"
+    assert call.path == "/conversations/wechat:o%2F1%20x/trigger_intent"
     assert call.query == {"output_channel": "wechat", "token": "t0k"}
     assert call.body == {
         "name": "remind_evaluation",
@@ -88,7 +88,7 @@ def test_evaluation_request_is_a_trigger_intent_on_the_users_channel(rasa: FakeR
 def test_a_notice_is_a_bot_utterance_with_side_effects(rasa: FakeRasa) -> None:
     RasaSender(rasa.base_url, "t0k").send(_reminder("telegram", "42", {"text": "你好"}, "revisit"))
     [call] = rasa.requests
-    assert call.path == "/conversations/42/tracker/events"
+    assert call.path == "/conversations/telegram:42/tracker/events"
     assert call.query["output_channel"] == "telegram"
     assert call.query["execute_side_effects"] == "true"
     assert call.body == [{"event": "bot", "text": "你好", "metadata": {"reminder": "revisit"}}]
@@ -131,3 +131,10 @@ def test_staff_reminders_without_a_bot_fail_loudly(rasa: FakeRasa) -> None:
         Router(RasaSender(rasa.base_url, "t0k"), None).send(
             _reminder("unrouted", "coordinators", {"text": "x"})
         )
+
+
+def test_a_rest_users_reminder_reaches_the_rest_conversation(rasa: FakeRasa) -> None:
+    """Issue 14: stored (channel, bare sender) pairs reach the namespaced conversation."""
+    RasaSender(rasa.base_url, "t0k").send(_reminder("rest", "me", {"text": "x"}))
+    [call] = rasa.requests
+    assert call.path == "/conversations/rest:me/tracker/events"
