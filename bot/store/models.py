@@ -185,7 +185,7 @@ console_api_tokens = Table(
     Index(None, "user_id"),
 )
 
-# Login lock-out counters (revision 0004l): "user:<sha256>" / "addr:<sha256>" -> attempts.
+# Login lock-out counters (revision 0005): "user:<sha256>" / "addr:<sha256>" -> attempts.
 console_login_attempts = Table(
     "console_login_attempts",
     metadata,
@@ -244,7 +244,7 @@ reminders = Table(
     Index(None, "appeal_id"),
 )
 
-# --- calendar & scheduler robustness (revision 0004h) -----------------------------------------
+# --- calendar & scheduler robustness (revision 0004) -----------------------------------------
 
 reminder_incidents = Table(
     "reminder_incidents",

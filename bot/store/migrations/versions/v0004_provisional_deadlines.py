@@ -6,7 +6,7 @@
 * ``reminder_incidents``: one row per unexpected error the scheduler survived (one reminder, one
   rule or one pass), with the reference logged beside the traceback; the console counts them.
 
-Revision ID: 0004h
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-06
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004h"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None

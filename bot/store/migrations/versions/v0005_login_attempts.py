@@ -4,8 +4,8 @@ Kept in the database (not in one process's memory) so a lock holds across consol
 and restarts, and counted with one UPDATE per attempt before the password is checked, so
 parallel guesses cannot all pass the check.
 
-Revision ID: 0004l
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-06
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004l"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
