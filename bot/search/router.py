@@ -1,0 +1,188 @@
+"""Which layer answers a message: the decision rule of docs/answering.md, in code.
+
+Why a rule on top of the intents: the intent classifier is good at what a person wants to *do*
+(appeal, status, evaluation, cancel, help) but weak at *which fact* they ask about in their own
+words. So every knowledge action first asks ``route`` whether the message is a complaint to
+take down, a question about another place, or a question about one fact; only otherwise does
+the intent's own answer (a whole list, a scheme card) go out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from bot.answers import Answer, Button, primary_contact, resolve_stages
+from bot.knowledge import KnowledgeBase, Stage, Treatment, get_knowledge
+from bot.search.index import Hit, KnowledgeSearch, get_search
+from bot.search.materials import analyse, render
+from bot.search.text import norm, strip_notes
+
+PLACES_FILE = Path(__file__).resolve().parent / "places.yaml"
+
+# Scores of KnowledgeSearch.search (cosine of TF-IDF char 1-3-grams), see docs/answering.md.
+STATE_FACT = 0.42  # at or above: the best unit is stated
+SUGGEST = 0.12  # at or above (and below STATE_FACT): "您是不是想问" with the best questions
+
+_COMPLAINT_ACT = re.compile(
+    r"(我|我们|俺|要|想|帮我|给我|请|再|来)[^，。？！?]{0,4}(投诉|反映|举报|申诉|提.{0,2}诉求|登记.{0,3}(投诉|诉求))"
+    r"|^(提|登记)个?(诉求|投诉)|要求重新交办|重新交办|诉求提交|file a complaint|complain"
+)
+_CHANNEL_QUESTION = re.compile(
+    r"(电话|号码|热线|邮箱)[^，。]{0,3}(多少|好多|几|发|给|是啥)|哪个部门|哪个单位|找哪个|找谁|向哪|"
+    r"打哪|打.{0,8}行不|渠道|网站|公众号|怎么投诉|咋个投诉|在哪.{0,3}(投诉|反映)"
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    """The layer's decision: ``kind`` is appeal, other_place, fact or none."""
+
+    kind: str
+    answer: Answer | None = None
+    topic: str | None = None
+
+
+# --- complaints ---------------------------------------------------------------------------------
+
+
+def is_complaint(text: str) -> bool:
+    """The user wants to lodge a complaint now, not ask where or how to complain."""
+    t = norm(text)
+    if not _COMPLAINT_ACT.search(t):
+        return False
+    return not _CHANNEL_QUESTION.search(t)
+
+
+# --- other places -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _places() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    data = yaml.safe_load(PLACES_FILE.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for full in [*data["chongqing"], *data["provinces"]]:
+        names.add(full)
+        stem = re.sub(r"(经开区|新区|区|县)$", "", full)
+        if len(stem) >= 2:
+            names.add(stem)
+    home = tuple(data["home"]) + tuple(data["reference"])
+    return tuple(sorted(names, key=len, reverse=True)), home
+
+
+def other_place(text: str) -> str | None:
+    """The first place outside this assistant's coverage that ``text`` names, if any."""
+    names, home = _places()
+    t = norm(text)
+    for h in home:
+        t = t.replace(h, "|")
+    for name in names:
+        if name in t:
+            return name
+    return None
+
+
+def answer_other_place(place: str, kb: KnowledgeBase) -> Answer:
+    region = kb.one_thing.region.value
+    text = (
+        f"抱歉，我只提供南川区的营商环境信息（另有{region}“一件事一次办”的资料供参考），"
+        f"没有{place}的办事信息和联系电话，请向{place}当地的部门咨询。"
+        f"如是南川区的企业诉求，可拨打{primary_contact(kb)}。"
+    )
+    return Answer(text, (Button("我能做什么", "/help"),))
+
+
+# --- facts --------------------------------------------------------------------------------------
+
+
+_EXEMPT_ASKED = re.compile(
+    r"免提交|免交|不用(我们|我|企业)?[交提]|无需提交|谁去调|哪个去调|部门.{0,2}(调|取)"
+)
+
+
+def _without_material_names(text: str, kb: KnowledgeBase) -> str:
+    """The text without the material names it quotes, so that "不动产登记申请书" does not also
+    name the stages called "不动产登记"."""
+    names = {strip_notes(m.name) for s in kb.stages for m in s.materials}
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, "|")
+    return text
+
+
+def stage_fact(text: str, kb: KnowledgeBase, context: Stage | None = None) -> Route:
+    """A fact about a land-approval stage (one material, the outcome, the effect), if asked.
+
+    ``context`` is the stage the conversation is about, used when the message names none.
+    """
+    stages = resolve_stages(_without_material_names(text, kb), kb)
+    if not stages and context is not None:
+        stages = [context]
+    facts = analyse(text, kb, stages)
+    if not facts.materials and stages and _EXEMPT_ASKED.search(norm(text)):
+        exempt = {s.id: [m for m in s.materials if m.treatment is Treatment.EXEMPT] for s in stages}
+        facts = replace(facts, materials={k: v for k, v in exempt.items() if v})
+    if not facts.any_fact or not facts.stages:
+        return Route("none")
+    if len(facts.stages) > 1 and not facts.materials:
+        return Route("none")  # an ambiguous stage without a material: the list answer asks which
+    buttons = tuple(
+        Button(f"查看{s.name}全部材料", f'/ask_materials{{"stage":"{s.id}"}}')
+        for s in facts.stages[:3]
+    )
+    topic = facts.stages[0].id if len(facts.stages) == 1 else None
+    return Route("fact", Answer(render(facts), buttons), topic)
+
+
+def _suggestions(hits: list[Hit], kb: KnowledgeBase) -> Answer:
+    seen: list[Hit] = []
+    for hit in hits:
+        if hit.score >= SUGGEST and all(h.unit.question != hit.unit.question for h in seen):
+            seen.append(hit)
+        if len(seen) == 3:
+            break
+    contact = f"也可以拨打{primary_contact(kb)}咨询。"
+    if not seen:
+        text = f"抱歉，我没能理解您的问题。您可以换个说法再问我，{contact}"
+        return Answer(text, (Button("我能做什么", "/help"),))
+    lines = ["抱歉，我不太确定您问的是什么。您是不是想问："]
+    lines += [f"{i}. {h.unit.question}" for i, h in enumerate(seen, 1)]
+    lines.append(contact)
+    return Answer("\n".join(lines), tuple(Button(h.unit.question, h.unit.payload) for h in seen))
+
+
+def search_answer(text: str, kb: KnowledgeBase, search: KnowledgeSearch) -> Route:
+    """The best fact when the search is confident, else "您是不是想问" with candidates."""
+    hits = search.search(text, k=8)
+    if hits and hits[0].score >= STATE_FACT:
+        best = hits[0]
+        same = [h for h in hits[1:3] if h.unit.topic == best.unit.topic and h.score >= STATE_FACT]
+        lines = [best.unit.answer, *(h.unit.answer for h in same)]
+        more = Button("查看完整信息", best.unit.payload) if best.unit.payload else None
+        return Route("fact", Answer("\n".join(lines), (more,) if more else ()), best.unit.topic)
+    return Route("suggest", _suggestions(hits, kb))
+
+
+def route(text: str, kb: KnowledgeBase | None = None, context: Stage | None = None) -> Route:
+    """Decide the layer for a knowledge question (see docs/answering.md)."""
+    kb = get_knowledge() if kb is None else kb
+    if not text:
+        return Route("none")
+    if is_complaint(text):
+        return Route("appeal")
+    place = other_place(text)
+    if place:
+        return Route("other_place", answer_other_place(place, kb))
+    return stage_fact(text, kb, context)
+
+
+def fallback(text: str, kb: KnowledgeBase | None = None, context: Stage | None = None) -> Route:
+    """The fallback layer: route first, then the search (never a guessed fact)."""
+    kb = get_knowledge() if kb is None else kb
+    routed = route(text, kb, context)
+    if routed.kind != "none" or not text:
+        return routed
+    return search_answer(text, kb, get_search())

@@ -1,0 +1,165 @@
+"""The knowledge search and the answering layer's decision rule (bot.search), in our own words."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.knowledge import get_knowledge
+from bot.search import build_search, fallback, is_complaint, other_place, route
+from bot.search.context import Topic, hotlines_of, last_topic
+from bot.search.text import expand, longest_common, norm, notes_of, strip_notes
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return get_knowledge()
+
+
+@pytest.fixture(scope="module")
+def search(kb):
+    return build_search(kb)
+
+
+# --- text ---------------------------------------------------------------------------------------
+
+
+def test_norm_unifies_width_and_drops_punctuation() -> None:
+    assert norm("１：500 现状地形图，") == "1500现状地形图"
+
+
+def test_notes_and_core_of_a_material_name() -> None:
+    name = "1：500现状地形图（含地下管网及地下建（构）筑物）（如现势性时限超一年须由企业提供）"
+    assert strip_notes(name) == "1:500现状地形图"
+    assert notes_of(name)[-1] == "如现势性时限超一年须由企业提供"
+
+
+def test_longest_common_substring() -> None:
+    assert longest_common("要带营业执照复印件", "营业执照") == 4
+    assert longest_common("abc", "") == 0
+
+
+def test_synonyms_add_the_knowledge_base_word() -> None:
+    assert "区规划自然资源局" in expand("规资局电话")
+    assert "燃气" in expand("天然气开户")
+
+
+# --- the index ----------------------------------------------------------------------------------
+
+
+def test_every_material_outcome_hotline_and_package_is_a_unit(kb, search) -> None:
+    ids = {u.id for u in search.units}
+    materials = sum(len(s.materials) for s in kb.stages)
+    assert sum(u.kind == "material" for u in search.units) == materials
+    assert {f"hotline.{h}" for h in kb.hotlines} <= ids
+    assert {f"package.{p}" for p in kb.packages} <= ids
+    assert all(u.answer for u in search.units)
+
+
+def test_hits_are_ranked_with_scores(search) -> None:
+    hits = search.search("限额以下工程的监督电话", k=3)
+    assert "bidding" in hits[0].unit.id
+    assert hits[0].score >= hits[-1].score > 0
+
+
+def test_a_typo_still_finds_the_gas_line(search) -> None:
+    assert search.search("燃汽开户电化", k=1)[0].unit.topic == "hotline:gas_hotline"
+
+
+# --- one material, an outcome, an effect --------------------------------------------------------
+
+
+def test_one_material_in_a_named_stage_states_its_row(kb) -> None:
+    answer = route("办用地规划许可证的时候 报建申请表用不用我们带", kb).answer
+    assert answer is not None
+    assert "建设项目规划管理报建申请表" in answer.text
+    assert "免提交" in answer.text and "国土空间信息平台" in answer.text
+    assert "一窗收取" not in answer.text  # stage 5's row, not asked about
+    assert any("全部材料" in b.title for b in answer.buttons)
+
+
+def test_a_material_of_several_stages_is_answered_for_each(kb) -> None:
+    text = route("不动产登记申请书到底谁来填", kb).answer.text  # type: ignore[union-attr]
+    for stage_id in ("stage_2", "stage_4", "stage_7"):
+        assert kb.stage(stage_id).name in text
+
+
+def test_what_you_get_after_a_stage(kb) -> None:
+    text = route("规划核验弄完了给我们发个啥", kb).answer.text  # type: ignore[union-attr]
+    assert "竣工规划核实确认书" in text
+
+
+def test_how_many_materials_were_cut(kb) -> None:
+    text = route("签出让合同那一步现在少交了几样", kb).answer.text  # type: ignore[union-attr]
+    assert "5项减为1项" in text
+
+
+def test_a_note_inside_a_material_name_is_stated(kb) -> None:
+    text = route("办工程规划许可 土地使用证明文件还没进不动产登记系统咋办", kb).answer.text  # type: ignore[union-attr]
+    assert "需由申请人提供" in text
+
+
+def test_a_plain_list_question_is_left_to_the_list_answer(kb) -> None:
+    assert route("房屋首次登记要准备哪些材料", kb).kind == "none"
+
+
+def test_follow_up_on_the_current_stage(kb) -> None:
+    answer = route("不用我们交的那些从哪来", kb, kb.stage("stage_4")).answer
+    assert answer is not None and "不动产登记系统" in answer.text
+
+
+# --- complaints and other places ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "供电那边拖了二十天还没通电 我要投诉",
+        "想反映下园区门口的路灯一直不亮",
+        "提个诉求 厂房手续卡住了",
+    ],
+)
+def test_complaints_start_an_appeal(text: str) -> None:
+    assert is_complaint(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["燃气报装投诉电话是多少", "办电的问题找哪个部门投诉", "投诉流程是啥"]
+)
+def test_questions_about_complaining_are_not_complaints(text: str) -> None:
+    assert not is_complaint(text)
+
+
+def test_other_places_are_recognised_but_not_home(kb) -> None:
+    assert other_place("万盛那边的燃气电话") == "万盛"
+    assert other_place("合川区开办企业要多久") == "合川区"
+    assert other_place("南川区燃气报装电话") is None
+    assert other_place("奉节县的一件事") is None
+    answer = route("璧山的用地审批热线多少", kb).answer
+    assert answer is not None and "南川区" in answer.text
+    assert "71422479" not in answer.text
+
+
+# --- the fallback layer -------------------------------------------------------------------------
+
+
+def test_unknown_topics_get_suggestions_never_a_fact(kb) -> None:
+    decision = fallback("驾照换证去哪里", kb)
+    assert decision.kind == "suggest"
+    assert decision.answer is not None and "023-71992345" in decision.answer.text
+
+
+def test_a_confident_search_states_the_fact(kb) -> None:
+    decision = fallback("奉节企业简易注销一件事 包括哪些事项", kb)
+    assert decision.kind == "fact"
+    assert decision.answer is not None and "税务注销" in decision.answer.text
+
+
+# --- context ------------------------------------------------------------------------------------
+
+
+def test_last_topic_comes_from_the_latest_message_that_has_one(kb) -> None:
+    history = [("电话呢", "ask_hotline"), ("燃气报装多久能通气", "ask_scheme_gas")]
+    topic = last_topic(history, kb)
+    assert topic == Topic("scheme", "gas")
+    assert hotlines_of(topic, kb)[0] == "gas_hotline"
+    assert last_topic([("你好", "greet")], kb) is None
