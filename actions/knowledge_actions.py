@@ -14,10 +14,13 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.appeal_actions import ActionStartAppeal
 from actions.conversation import user_text
 from actions.rendering import send
 from bot import answers
-from bot.knowledge import get_knowledge
+from bot.knowledge import Stage, get_knowledge
+from bot.search import router
+from bot.search.context import Topic, hotlines_of, last_topic
 
 SCHEME_INTENT_PREFIX = "ask_scheme_"
 
@@ -38,6 +41,48 @@ def _query(tracker: Tracker, entity: str, finds: Callable[[str], bool]) -> str |
     return str(value) if value else (text or None)
 
 
+def _history(tracker: Tracker) -> list[tuple[str, str | None]]:
+    """Earlier user messages (text, intent), newest first, without the latest one."""
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    history = []
+    for event in reversed(users[:-1]):
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        history.append((event.get("text") or "", intent))
+    return history
+
+
+def _topic(tracker: Tracker) -> Topic | None:
+    return last_topic(_history(tracker), get_knowledge())
+
+
+def _context_stage(tracker: Tracker) -> Stage | None:
+    topic = _topic(tracker)
+    return get_knowledge().stage(topic.id) if topic and topic.kind == "stage" else None
+
+
+async def _start_appeal(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+) -> list[EventType]:
+    """A complaint typed as a question: open the appeal form with the message as content."""
+    events = await ActionStartAppeal().run(dispatcher, tracker, domain)
+    return [*events, FollowupAction("appeal_form")]
+
+
+async def _routed(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    domain: DomainDict,
+    decision: router.Route,
+) -> list[EventType] | None:
+    """Carry out the router's decision; None when the intent's own answer should go out."""
+    if decision.kind == "appeal":
+        return await _start_appeal(dispatcher, tracker, domain)
+    if decision.answer is not None:
+        send(dispatcher, decision.answer)
+        return []
+    return None
+
+
 class _EntityAnswerAction(Action, ABC):
     """Answer with `answer_fn(query)` and clear the helper slot so it never goes stale."""
 
@@ -54,8 +99,16 @@ class _EntityAnswerAction(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        send(dispatcher, self.answer(_query(tracker, self.entity, self.finds)))
+        text = user_text(tracker)
+        context = None if text and self.finds(text) else _context_stage(tracker)
+        done = await _routed(dispatcher, tracker, domain, router.route(text, context=context))
+        if done is not None:
+            return [*done, SlotSet(self.entity, None)]
+        send(dispatcher, self.answer(self.query(tracker)))
         return [SlotSet(self.entity, None)]
+
+    def query(self, tracker: Tracker) -> str | None:
+        return _query(tracker, self.entity, self.finds)
 
 
 class ActionAnswerMaterials(_EntityAnswerAction):
@@ -83,6 +136,15 @@ class ActionAnswerHotline(_EntityAnswerAction):
     def answer(self, query: str | None) -> answers.Answer:
         return answers.answer_hotline(query)
 
+    def query(self, tracker: Tracker) -> str | None:
+        """A follow-up naming no channel ("电话呢") asks for the current topic's channels."""
+        query = _query(tracker, self.entity, self.finds)
+        if query and self.finds(query):
+            return query
+        topic = _topic(tracker)
+        ids = hotlines_of(topic, get_knowledge()) if topic else []
+        return " ".join(ids) if ids else query
+
 
 class ActionAnswerOneThing(_EntityAnswerAction):
     entity = "package"
@@ -106,6 +168,9 @@ class ActionAnswerScheme(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        done = await _routed(dispatcher, tracker, domain, router.route(user_text(tracker)))
+        if done is not None:
+            return done
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
         scheme_id = intent[len(SCHEME_INTENT_PREFIX) :]
         try:
@@ -136,7 +201,13 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        send(dispatcher, answers.answer_fallback())
+        text = user_text(tracker)
+        decision = router.fallback(text, context=_context_stage(tracker)) if text else None
+        done = await _routed(dispatcher, tracker, domain, decision) if decision else None
+        if done is None:
+            send(dispatcher, answers.answer_fallback())
+        elif done:
+            return done
         # As the core fallback (no rule or story fits), Rasa would predict the fallback again
         # after it; listening ends the turn with one answer.
         return [FollowupAction("action_listen")]

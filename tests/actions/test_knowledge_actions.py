@@ -89,3 +89,47 @@ def test_help_and_fallback_offer_the_appeal_hotline_and_nothing_else() -> None:
     assert "71992345" in help_text
     fallback = texts(run(ActionFallback(), tracker("今天天气", "out_of_scope"))[0])
     assert set(re.findall(r"\d{5,}", fallback)) == {"71992345"}
+
+
+# --- the answering layer (bot.search) inside the actions -------------------------------------
+
+
+def _with_history(t, earlier: list[tuple[str, str]]):
+    """Put earlier user messages (text, intent) before the tracker's latest one."""
+    past = [
+        {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
+        for text, intent in earlier
+    ]
+    t.events[:0] = past
+    return t
+
+
+def test_a_complaint_under_a_scheme_intent_opens_the_appeal_form() -> None:
+    t = tracker("燃气公司上门勘查后半个月都不给方案 我要投诉", "ask_scheme_gas")
+    _, events = run(ActionAnswerScheme(), t)
+    assert any(e.get("name") == "appeal_form" for e in events if e["event"] == "followup")
+    content = [e["value"] for e in events if e.get("name") == "appeal_content"]
+    assert content and "燃气公司" in content[-1]
+
+
+def test_one_material_gets_its_row_and_a_button_for_the_whole_list() -> None:
+    t = tracker("房屋首次登记 房地产调查报告是不是还要我们交", "ask_materials")
+    messages, _ = run(ActionAnswerMaterials(), t)
+    assert "房地产调查报告：仍需您提交" in texts(messages)
+    assert any("stage_7" in p for p in payloads(messages))
+
+
+def test_phone_follow_up_gives_the_topics_number_not_the_directory() -> None:
+    t = _with_history(
+        tracker("电话呢", "ask_hotline"), [("限下项目怎么发包", "ask_scheme_bidding")]
+    )
+    messages, _ = run(ActionAnswerHotline(), t)
+    reply = texts(messages)
+    assert "023-71423026" in reply
+    assert "023-71420888" not in reply
+
+
+def test_fallback_suggests_questions_with_the_general_line() -> None:
+    t = tracker("办居住证要带啥", "nlu_fallback")
+    messages, _ = run(ActionFallback(), t)
+    assert "023-71992345" in texts(messages)
