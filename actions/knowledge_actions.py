@@ -19,7 +19,7 @@ from actions.conversation import user_text
 from actions.rendering import send
 from bot import answers
 from bot.knowledge import Stage, get_knowledge
-from bot.search import router
+from bot.search import followup, router
 from bot.search.context import Topic, hotlines_of, last_topic
 
 SCHEME_INTENT_PREFIX = "ask_scheme_"
@@ -104,8 +104,13 @@ class _EntityAnswerAction(Action, ABC):
         done = await _routed(dispatcher, tracker, domain, router.route(text, context=context))
         if done is not None:
             return [*done, SlotSet(self.entity, None)]
-        send(dispatcher, self.answer(self.query(tracker)))
+        send(dispatcher, self.answer_for(tracker))
         return [SlotSet(self.entity, None)]
+
+    def answer_for(self, tracker: Tracker) -> answers.Answer:
+        """The intent's own answer, with a note where "今年" meets the documents' dates."""
+        answer = self.answer(self.query(tracker))
+        return followup.with_notes(answer, followup.year_note(user_text(tracker), answer.text))
 
     def query(self, tracker: Tracker) -> str | None:
         return _query(tracker, self.entity, self.finds)
@@ -145,6 +150,14 @@ class ActionAnswerHotline(_EntityAnswerAction):
         ids = hotlines_of(topic, get_knowledge()) if topic else []
         return " ".join(ids) if ids else query
 
+    def answer_for(self, tracker: Tracker) -> answers.Answer:
+        """The channels, and a note when the hours asked for are not in the documents."""
+        kb = get_knowledge()
+        query = self.query(tracker)
+        ids = [h.id for h in answers.resolve_hotlines(query, kb)]
+        note = followup.hours_note(user_text(tracker), ids, kb)
+        return followup.with_notes(self.answer(query), note)
+
 
 class ActionAnswerOneThing(_EntityAnswerAction):
     entity = "package"
@@ -168,7 +181,9 @@ class ActionAnswerScheme(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        done = await _routed(dispatcher, tracker, domain, router.route(user_text(tracker)))
+        text = user_text(tracker)
+        context = _context_stage(tracker) if followup.is_short(text) else None
+        done = await _routed(dispatcher, tracker, domain, router.route(text, context=context))
         if done is not None:
             return done
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
@@ -177,7 +192,7 @@ class ActionAnswerScheme(Action):
             answer = answers.answer_scheme(scheme_id)
         except KeyError:
             answer = answers.answer_fallback()
-        send(dispatcher, answer)
+        send(dispatcher, followup.with_notes(answer, followup.year_note(text, answer.text)))
         return []
 
 
@@ -193,17 +208,36 @@ class ActionHelp(Action):
 
 
 class ActionFallback(Action):
-    """Low confidence, out of scope or no rule: say so plainly and offer the hotline."""
+    """Low confidence, out of scope or no rule: the answering layer (complaint, other place,
+    a stage's fact, a follow-up on the topic, the search), else say so plainly."""
 
     def name(self) -> str:
         return "action_fallback"
+
+    @staticmethod
+    async def _answer(
+        dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, text: str
+    ) -> list[EventType] | None:
+        kb = get_knowledge()
+        topic = _topic(tracker)
+        stage = kb.stage(topic.id) if topic and topic.kind == "stage" else None
+        decision = router.route(text, kb, stage)
+        if decision.kind == "none" and topic is not None:
+            answer = followup.follow_up(text, topic, kb)
+            if answer is not None:
+                decision = router.Route("fact", answer, topic.id)
+        if decision.kind == "none":
+            decision = router.fallback(text, kb)
+        if decision.answer is not None:
+            note = followup.year_note(text, decision.answer.text)
+            decision = router.Route(decision.kind, followup.with_notes(decision.answer, note))
+        return await _routed(dispatcher, tracker, domain, decision)
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         text = user_text(tracker)
-        decision = router.fallback(text, context=_context_stage(tracker)) if text else None
-        done = await _routed(dispatcher, tracker, domain, decision) if decision else None
+        done = await self._answer(dispatcher, tracker, domain, text) if text else None
         if done is None:
             send(dispatcher, answers.answer_fallback())
         elif done:

@@ -163,3 +163,30 @@ def test_last_topic_comes_from_the_latest_message_that_has_one(kb) -> None:
     assert topic == Topic("scheme", "gas")
     assert hotlines_of(topic, kb)[0] == "gas_hotline"
     assert last_topic([("你好", "greet")], kb) is None
+
+
+# --- follow-ups and notes -----------------------------------------------------------------------
+
+
+def test_hours_not_in_the_documents_are_said_to_be_missing(kb) -> None:
+    from bot.search.followup import follow_up
+
+    answer = follow_up("中午有人接不", Topic("hotline", "bidding_hotline"), kb)
+    assert answer is not None
+    assert "023-71423026" in answer.text and "没有写明" in answer.text
+
+
+def test_a_topic_without_a_number_says_so_and_names_its_channels(kb) -> None:
+    from bot.search.followup import follow_up
+
+    answer = follow_up("有电话没", Topic("scheme", "water"), kb)
+    assert answer is not None and "没有给出" in answer.text
+    assert "023-71420888" not in answer.text
+
+
+def test_this_year_is_not_the_documents_year() -> None:
+    from bot.search.followup import year_note
+
+    note = year_note("今年啥时候开始", "网络票选：2024年11月")
+    assert note is not None and "2024" in note and "没有公布" in note
+    assert year_note("啥时候开始", "2024年11月") is None

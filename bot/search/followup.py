@@ -1,0 +1,77 @@
+"""Elliptical follow-ups and notes that depend on how a question is asked.
+
+Why: after "燃气报装打哪个电话", a user types "几点下班" or "要几天" — the words name no topic, so
+the answer must come from the conversation's topic (``bot.search.context``). And where the
+documents give no hours for a line, or only last year's dates, the answer says so instead of
+letting the user assume.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.answers import Answer, answer_hotline, answer_package, answer_scheme, primary_contact
+from bot.knowledge import KnowledgeBase
+from bot.search.context import Topic, hotlines_of
+from bot.search.text import norm
+
+SHORT = 14  # characters: a message this short that names no topic is taken as a follow-up
+_CONTACT_Q = re.compile(
+    r"电话|号码|热线|邮箱|几点|上班|下班|周末|节假日|中午|放假|打得通|有人接|联系"
+)
+_HOURS_Q = re.compile(r"几点|上班|下班|周末|节假日|中午|放假|晚上|打得通|有人接|时间")
+_THIS_YEAR = re.compile(r"今年|本年|明年")
+_YEAR = re.compile(r"(20\d\d)年")
+
+
+def is_short(text: str) -> bool:
+    return 0 < len(norm(text)) <= SHORT
+
+
+def hours_note(text: str, hotline_ids: list[str], kb: KnowledgeBase) -> str | None:
+    """For an hours question: say which of the lines have no hours in the documents."""
+    if not _HOURS_Q.search(text):
+        return None
+    lines = [kb.hotlines[h] for h in hotline_ids if h in kb.hotlines]
+    missing = [line.name for line in lines if not line.hours]
+    if not missing:
+        return None
+    return (
+        f"文件中没有写明{'、'.join(missing)}的接听时间。需要人工帮助可拨打{primary_contact(kb)}。"
+    )
+
+
+def year_note(text: str, answer_text: str) -> str | None:
+    """Asked about this year while the documents' dates are of an earlier year: say so."""
+    if not _THIS_YEAR.search(text):
+        return None
+    years = sorted(set(_YEAR.findall(answer_text)))
+    if not years:
+        return None
+    return f"注意：以上时间是文件中{'、'.join(years)}年的安排，今年的具体时间文件中没有公布。"
+
+
+def with_notes(answer: Answer, *notes: str | None) -> Answer:
+    extra = [n for n in notes if n]
+    if not extra:
+        return answer
+    return Answer("\n".join([answer.text, *extra]), answer.buttons)
+
+
+def follow_up(text: str, topic: Topic, kb: KnowledgeBase) -> Answer | None:
+    """The answer to a short follow-up naming no topic, from the conversation's topic."""
+    if not is_short(text):
+        return None
+    if _CONTACT_Q.search(text):
+        ids = hotlines_of(topic, kb)
+        if not ids:
+            note = f"文件中没有给出这方面的专门电话。如需咨询，可拨打{primary_contact(kb)}。"
+            if topic.kind == "scheme":  # the channels the scheme does name
+                return Answer(f"{note}\n{answer_scheme(topic.id, kb).text}")
+            return Answer(note)
+        return with_notes(answer_hotline(" ".join(ids), kb), hours_note(text, ids, kb))
+    if topic.kind == "scheme":
+        return answer_scheme(topic.id, kb)
+    if topic.kind == "package":
+        return answer_package(topic.id, kb)
+    return None
