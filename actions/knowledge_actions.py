@@ -19,7 +19,7 @@ from actions.conversation import user_text
 from actions.rendering import send
 from bot import answers
 from bot.knowledge import Stage, get_knowledge
-from bot.search import followup, router
+from bot.search import followup, picker, router
 from bot.search.context import Topic, hotlines_of, last_topic
 
 SCHEME_INTENT_PREFIX = "ask_scheme_"
@@ -58,6 +58,20 @@ def _topic(tracker: Tracker) -> Topic | None:
 def _context_stage(tracker: Tracker) -> Stage | None:
     topic = _topic(tracker)
     return get_knowledge().stage(topic.id) if topic and topic.kind == "stage" else None
+
+
+def _picked(tracker: Tracker) -> answers.Answer | None:
+    """A typed number or ordinal ("2", "第二个") picks a button of the bot's last picker."""
+    choice = picker.parse_choice(user_text(tracker))
+    if choice is None:
+        return None
+    for event in reversed(tracker.events):
+        buttons = (event.get("data") or {}).get("buttons") if event.get("event") == "bot" else None
+        if buttons:
+            if choice > len(buttons):
+                return None
+            return picker.answer_payload(str(buttons[choice - 1].get("payload")), get_knowledge())
+    return None
 
 
 async def _start_appeal(
@@ -99,6 +113,10 @@ class _EntityAnswerAction(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        picked = _picked(tracker)
+        if picked is not None:
+            send(dispatcher, picked)
+            return [SlotSet(self.entity, None)]
         text = user_text(tracker)
         context = None if text and self.finds(text) else _context_stage(tracker)
         done = await _routed(dispatcher, tracker, domain, router.route(text, context=context))
@@ -181,6 +199,10 @@ class ActionAnswerScheme(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        picked = _picked(tracker)
+        if picked is not None:
+            send(dispatcher, picked)
+            return []
         text = user_text(tracker)
         context = _context_stage(tracker) if followup.is_short(text) else None
         done = await _routed(dispatcher, tracker, domain, router.route(text, context=context))
@@ -218,6 +240,10 @@ class ActionFallback(Action):
     async def _answer(
         dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, text: str
     ) -> list[EventType] | None:
+        picked = _picked(tracker)
+        if picked is not None:
+            send(dispatcher, picked)
+            return []
         kb = get_knowledge()
         topic = _topic(tracker)
         stage = kb.stage(topic.id) if topic and topic.kind == "stage" else None

@@ -190,3 +190,21 @@ def test_this_year_is_not_the_documents_year() -> None:
     note = year_note("今年啥时候开始", "网络票选：2024年11月")
     assert note is not None and "2024" in note and "没有公布" in note
     assert year_note("啥时候开始", "2024年11月") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("3", 3),
+        ("３", 3),
+        ("第三个", 3),
+        ("那第一个呢", 1),
+        ("选2", 2),
+        ("好的", None),
+        ("110", None),
+    ],
+)
+def test_typed_choices(text: str, number: int | None) -> None:
+    from bot.search.picker import parse_choice
+
+    assert parse_choice(text) == number

@@ -133,3 +133,20 @@ def test_fallback_suggests_questions_with_the_general_line() -> None:
     t = tracker("办居住证要带啥", "nlu_fallback")
     messages, _ = run(ActionFallback(), t)
     assert "023-71992345" in texts(messages)
+
+
+def test_a_typed_number_picks_the_pickers_button() -> None:
+    t = tracker("第二个", "nlu_fallback")
+    picker = {
+        "event": "bot",
+        "text": "请问您要办理哪一个？",
+        "data": {
+            "buttons": [
+                {"title": "建设用地规划许可证", "payload": '/ask_materials{"stage":"stage_3"}'},
+                {"title": "建设工程规划许可", "payload": '/ask_materials{"stage":"stage_5"}'},
+            ]
+        },
+    }
+    t.events.insert(0, picker)
+    messages, _ = run(ActionFallback(), t)
+    assert "【建设工程规划许可】" in texts(messages)
