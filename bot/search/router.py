@@ -16,7 +16,16 @@ from pathlib import Path
 
 import yaml
 
-from bot.answers import Answer, Button, primary_contact, resolve_stages
+from bot.answers import (
+    Answer,
+    Button,
+    answer_hotline,
+    answer_materials,
+    answer_package,
+    answer_scheme,
+    primary_contact,
+    resolve_stages,
+)
 from bot.knowledge import KnowledgeBase, Stage, Treatment, get_knowledge
 from bot.search.index import Hit, KnowledgeSearch, get_search
 from bot.search.materials import analyse, render
@@ -26,7 +35,11 @@ PLACES_FILE = Path(__file__).resolve().parent / "places.yaml"
 
 # Scores of KnowledgeSearch.search (cosine of TF-IDF char 1-3-grams), see docs/answering.md.
 STATE_FACT = 0.42  # at or above: the best unit is stated
-SUGGEST = 0.12  # at or above (and below STATE_FACT): "您是不是想问" with the best questions
+SUGGEST = 0.12
+TOPIC_CARD = 0.30  # at or above, with the next hits on the same topic: that topic's whole answer
+TOPIC_NEIGHBOURS = (
+    0.20  # at or above (and below STATE_FACT): "您是不是想问" with the best questions
+)
 
 _COMPLAINT_ACT = re.compile(
     r"(我|我们|俺|要|想|帮我|给我|请|再|来)[^，。？！?]{0,4}(投诉|反映|举报|申诉|提.{0,2}诉求|登记.{0,3}(投诉|诉求))"
@@ -154,13 +167,42 @@ def _suggestions(hits: list[Hit], kb: KnowledgeBase) -> Answer:
     return Answer("\n".join(lines), tuple(Button(h.unit.question, h.unit.payload) for h in seen))
 
 
+def _topic_card(topic: str, kb: KnowledgeBase) -> Answer | None:
+    """The whole answer for a topic of the search (scheme card, hotline, package, stage list)."""
+    kind, _, key = topic.partition(":")
+    if kind == "scheme":
+        return answer_scheme(key, kb)
+    if kind == "hotline":
+        return answer_hotline(key, kb)
+    if kind == "package":
+        return answer_package(key, kb)
+    if topic.startswith("stage_"):
+        return answer_materials(topic, kb)
+    return None
+
+
 def search_answer(text: str, kb: KnowledgeBase, search: KnowledgeSearch) -> Route:
     """The best fact when the search is confident, else "您是不是想问" with candidates."""
     hits = search.search(text, k=8)
+    top = [h for h in hits[:3] if h.score >= TOPIC_NEIGHBOURS]
+    if (
+        hits
+        and hits[0].score >= TOPIC_CARD
+        and len(top) >= 2
+        and len({h.unit.topic for h in top}) == 1
+    ):
+        card = _topic_card(hits[0].unit.topic, kb)
+        if card is not None:
+            lead = (
+                "我没有找到与您的问题完全对应的条文，以下是最相关的内容，供参考；"
+                f"如未覆盖您的问题，请拨打{primary_contact(kb)}。"
+            )
+            return Route("topic", Answer(f"{lead}\n{card.text}", card.buttons), hits[0].unit.topic)
     if hits and hits[0].score >= STATE_FACT:
         best = hits[0]
         same = [h for h in hits[1:3] if h.unit.topic == best.unit.topic and h.score >= STATE_FACT]
         lines = [best.unit.answer, *(h.unit.answer for h in same)]
+        lines.append(f"如未解答您的问题，可拨打{primary_contact(kb)}。")
         more = Button("查看完整信息", best.unit.payload) if best.unit.payload else None
         return Route("fact", Answer("\n".join(lines), (more,) if more else ()), best.unit.topic)
     return Route("suggest", _suggestions(hits, kb))
