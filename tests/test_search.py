@@ -208,3 +208,7 @@ def test_typed_choices(text: str, number: int | None) -> None:
     from bot.search.picker import parse_choice
 
     assert parse_choice(text) == number
+
+
+def test_a_material_word_alone_is_not_a_stage_question(kb) -> None:
+    assert route("在南川开个公司营业执照几天能下来", kb).kind == "none"

@@ -26,6 +26,7 @@ _EFFECT = re.compile(
     r"减了|减少|精简|几项|多少项|好多项|几样|跑几|跑好多|几趟|几次|并行|一起办|同时办|挨到|减为|"
     r"剩|只交|只要交|简化"
 )
+_SUBMIT = re.compile(r"交|提供|带|填|获取|从哪|哪来|哪个出|谁出|谁来|免|材料|复印件|原件")
 _LIST = re.compile(r"哪[几些3三两]项|哪[几两]样|是哪样|剩的")
 
 
@@ -72,6 +73,10 @@ def analyse(text: str, kb: KnowledgeBase, stages: list[Stage]) -> StageFacts:
     stage_words += [a.term for a in kb.land.ambiguous_terms]
     found = _find_materials(_without(query, stage_words), candidates, MIN_COMMON)
     if not found:
+        found = _find_materials(query, candidates, MIN_COMMON_WITH_STAGE_WORDS)
+    if found and not stages and not _SUBMIT.search(query):
+        # No stage named and no word about handing something in: only a long match counts
+        # ("开办企业营业执照多久能拿到" is about the business licence, not a stage's material).
         found = _find_materials(query, candidates, MIN_COMMON_WITH_STAGE_WORDS)
     if found and not stages:
         stages = [s for s in kb.stages if s.id in found]
