@@ -26,7 +26,9 @@ from bot.intake import (
     clean_content,
     clean_name,
     clean_phone,
+    content_from_history,
     content_from_opening,
+    is_request_only,
 )
 from bot.store import Appeal, StoreError, StoreUnavailable
 
@@ -55,6 +57,12 @@ def _clear_evaluation() -> list[EventType]:
     return [SlotSet(s, None) for s in EVALUATION_SLOTS]
 
 
+def _previous_user_text(tracker: Tracker) -> str | None:
+    """The user's message before the latest one (the problem a '帮我登记一下' refers to)."""
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    return str(users[-2].get("text") or "") if len(users) >= 2 else None
+
+
 # --- intake -----------------------------------------------------------------------------------
 
 
@@ -69,7 +77,10 @@ class ActionStartAppeal(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         events = [*_clear_draft(), SlotSet("appeal_draft_id", uuid.uuid4().hex)]
-        content = content_from_opening(user_text(tracker))
+        text = user_text(tracker)
+        content = content_from_history(text, _previous_user_text(tracker))
+        if content is None and not is_request_only(text):
+            content = content_from_opening(text)
         if content:
             events.append(SlotSet("appeal_content", content))
         dispatcher.utter_message(text="好的，我来帮您登记诉求，需要几项信息，随时可以说“取消”。")

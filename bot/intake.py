@@ -127,3 +127,37 @@ class Draft:
             f"联系电话：{self.contact_phone}\n"
             f"诉求内容：{self.content}"
         )
+
+
+# --- the problem described just before "帮我登记一下" -------------------------------------------
+
+_REQUEST_WORDS = re.compile(
+    r"要得|好的|好嘛|行|那就|那|就|帮我|帮忙|帮|给我|麻烦|请|把|这个|那个|这件|的|事情|事|情况|问题|"
+    r"登记|反映|投诉|提个|提|诉求|一下|一哈|下|我要|我想|想|要|我们|我|吧|嘛|哈|呢|了|个|件"
+)
+_CLAUSES = re.compile(r"[？?。！!；;，,\n]+")
+_QUESTION_CLAUSE = re.compile(
+    r"多少|好多|电话|号码|热线|几天|哪个|哪里|找谁|谁管|咋个|怎么|咋办|吗$|不$|没得$|嘛$"
+)
+_LEADING = re.compile(r"^(还有|另外|对了|然后|而且)")
+
+
+def is_request_only(text: str) -> bool:
+    """'帮我登记一哈', '帮我把停水的事登记一下': asks to register but says no problem."""
+    rest = _REQUEST_WORDS.sub("", text or "")
+    return meaningful_length(rest) < 4
+
+
+def content_from_history(current: str, previous: str | None) -> str | None:
+    """The problem the user described in the message before a bare request to register it.
+
+    Only the statements of that message are kept; its questions ('燃气报装电话多少？') are not
+    part of the problem.
+    """
+    if not previous or not is_request_only(current) or previous.startswith("/"):
+        return None
+    clauses = [c.strip() for c in _CLAUSES.split(previous) if c.strip()]
+    problems = [_LEADING.sub("", c) for c in clauses if not _QUESTION_CLAUSE.search(c)]
+    if not problems:
+        return None
+    return content_from_opening("，".join(problems))

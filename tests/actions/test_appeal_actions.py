@@ -168,3 +168,27 @@ def test_evaluation_with_several_responded_appeals_asks_which(service: AppealSer
     )
     assert slots_set(events)["evaluation_number"] == numbers[1]
     assert all(service.get(n).status is Status.RESPONDED for n in numbers)  # nothing yet
+
+
+def test_a_bare_request_takes_the_problem_described_just_before() -> None:
+    from actions.appeal_actions import ActionStartAppeal
+
+    t = tracker("麻烦帮我登记一下", "report_appeal")
+    t.events.insert(
+        0,
+        {
+            "event": "user",
+            "text": "仓库旁边的排水沟堵了两周，一下雨就漫进来，找谁管嘛",
+            "parse_data": {"intent": {"name": "nlu_fallback"}},
+        },
+    )
+    _, events = run(ActionStartAppeal(), t)
+    content = [e["value"] for e in events if e.get("name") == "appeal_content"]
+    assert content[-1] == "仓库旁边的排水沟堵了两周，一下雨就漫进来"
+
+
+def test_a_bare_request_alone_is_not_the_content() -> None:
+    from actions.appeal_actions import ActionStartAppeal
+
+    _, events = run(ActionStartAppeal(), tracker("我这边想反映个事情", "report_appeal"))
+    assert not [e for e in events if e.get("name") == "appeal_content" and e.get("value")]
