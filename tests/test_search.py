@@ -212,3 +212,9 @@ def test_typed_choices(text: str, number: int | None) -> None:
 
 def test_a_material_word_alone_is_not_a_stage_question(kb) -> None:
     assert route("在南川开个公司营业执照几天能下来", kb).kind == "none"
+
+
+def test_an_english_question_gets_the_number_and_a_language_note(kb) -> None:
+    answer = fallback("gas connection phone number please", kb).answer
+    assert answer is not None
+    assert "023-71420888" in answer.text and "Chinese" in answer.text

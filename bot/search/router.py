@@ -24,12 +24,13 @@ from bot.answers import (
     answer_package,
     answer_scheme,
     primary_contact,
+    resolve_hotlines,
     resolve_stages,
 )
 from bot.knowledge import KnowledgeBase, Stage, Treatment, get_knowledge
 from bot.search.index import Hit, KnowledgeSearch, get_search
 from bot.search.materials import analyse, render
-from bot.search.text import norm, strip_notes
+from bot.search.text import expand, has_chinese, norm, strip_notes
 
 PLACES_FILE = Path(__file__).resolve().parent / "places.yaml"
 
@@ -227,4 +228,11 @@ def fallback(text: str, kb: KnowledgeBase | None = None, context: Stage | None =
     routed = route(text, kb, context)
     if routed.kind != "none" or not text:
         return routed
-    return search_answer(text, kb, get_search())
+    if not has_chinese(text) and resolve_hotlines(expand(text), kb):
+        found = Route("fact", answer_hotline(expand(text), kb))
+    else:
+        found = search_answer(text, kb, get_search())
+    if not has_chinese(text) and found.answer is not None:
+        note = "（本服务使用中文。This service is in Chinese and covers Nanchuan district.）"
+        found = Route(found.kind, Answer(f"{found.answer.text}\n{note}", found.answer.buttons))
+    return found

@@ -100,4 +100,10 @@ def expand(text: str) -> str:
         for group in synonym_groups()
         if group[0] not in base and any(len(w) > 1 and w in base for w in group[1:])
     ]
+    if not has_chinese(base):  # an English question: only the words it stands for
+        return " ".join(extra)
     return base + "".join(f" {w}" for w in extra)
+
+
+def has_chinese(text: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" for char in text)
