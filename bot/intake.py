@@ -8,11 +8,49 @@ message to show the user (what was wrong and an example of what is expected).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 _SEPARATORS = re.compile(r"[\s\-－—()（）]")
 _MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
 _LANDLINE = re.compile(r"^023(\d{8})$")
+_LOCAL_LANDLINE = re.compile(r"^([2-8]\d{7})$")
+# Answers that are not a name: acknowledgements and the bare words for "company" or "name".
+_NOT_NAMES = frozenset(
+    [
+        "好的",
+        "好",
+        "好嘛",
+        "要得",
+        "是的",
+        "对",
+        "对的",
+        "嗯",
+        "嗯嗯",
+        "可以",
+        "行",
+        "没有",
+        "不知道",
+        "公司",
+        "企业",
+        "单位",
+        "工厂",
+        "厂",
+        "厂里",
+        "我们公司",
+        "我公司",
+        "本公司",
+        "名字",
+        "姓名",
+        "联系人",
+        "企业名称",
+        "公司名称",
+        "我",
+        "本人",
+        "先生",
+        "女士",
+    ]
+)
 _MEANINGFUL = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 # Bare requests that say *that* there is an appeal but not *what* it is.
@@ -59,11 +97,17 @@ def meaningful_length(text: str) -> int:
 
 
 def clean_phone(raw: str) -> str:
-    """A Chinese mobile number or a 023 (Chongqing) landline, in a canonical form."""
-    compact = _SEPARATORS.sub("", raw or "")
+    """A Chinese mobile number or a 023 (Chongqing) landline, in a canonical form.
+
+    Full-width digits (１３９…) count, and an 8-digit local number is a 023 landline typed
+    without its area code.
+    """
+    compact = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or ""))
     if match := _MOBILE.match(compact):
         return match.group(1)
     if match := _LANDLINE.match(compact):
+        return f"023-{match.group(1)}"
+    if match := _LOCAL_LANDLINE.match(compact):
         return f"023-{match.group(1)}"
     raise InvalidField(
         "电话号码格式不对。请填写11位手机号（如 138xxxxxxxx），"
@@ -72,10 +116,17 @@ def clean_phone(raw: str) -> str:
 
 
 def clean_name(raw: str, label: str) -> str:
-    """An enterprise or person name: non-empty, not absurdly long, not just punctuation."""
+    """An enterprise or person name: non-empty, not absurdly long, not just punctuation,
+    not a phone number, not a bare word such as '好的' or '公司'."""
     value = " ".join((raw or "").split())
     if meaningful_length(value) < 2:
         raise InvalidField(f"{label}好像没有填写完整，请再输入一次。")
+    digits = sum(c.isdigit() for c in unicodedata.normalize("NFKC", value))
+    if digits >= 5:
+        raise InvalidField(f"这看起来是电话号码，请先告诉我{label}。")
+    if value.strip("。.！!，,~～") in _NOT_NAMES:
+        example = "（如“南川区××有限公司”）" if label == "企业名称" else ""
+        raise InvalidField(f"请告诉我完整的{label}{example}。")
     if len(value) > MAX_NAME_CHARS:
         raise InvalidField(f"{label}太长了，请控制在{MAX_NAME_CHARS}个字以内。")
     return value
