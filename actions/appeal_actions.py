@@ -28,6 +28,7 @@ from bot.intake import (
     clean_phone,
     content_from_history,
     content_from_opening,
+    inline_value,
     is_request_only,
 )
 from bot.store import Appeal, StoreError, StoreUnavailable
@@ -222,7 +223,9 @@ class ActionStartCorrection(Action):
         field = field if field in FORM_FIELDS else appeal_chat.field_from_text(user_text(tracker))
         if field is None:  # the read-back follows, with a button per answer
             return [SlotSet("appeal_pending", False)]
-        return [SlotSet(field, None), SlotSet("appeal_pending", False)]
+        # "电话错了，是139…": the new value is applied at once and the read-back follows.
+        value = inline_value(field, user_text(tracker))
+        return [SlotSet(field, value), SlotSet("appeal_pending", False)]
 
 
 class ActionCancelAppeal(Action):

@@ -20,6 +20,10 @@ _NOT_NAMES = frozenset(
     [
         "好的",
         "好",
+        "错的",
+        "错了",
+        "不对",
+        "不对的",
         "好嘛",
         "要得",
         "是的",
@@ -212,3 +216,29 @@ def content_from_history(current: str, previous: str | None) -> str | None:
     if not problems:
         return None
     return content_from_opening("，".join(problems))
+
+
+# --- a correction that already carries the new value ("电话错了，是139…") ---------------------
+
+_NEW_VALUE = re.compile(r"(?:应该是|应为|改成|改为|换成|是|叫)[:：]?\s*(.+?)[。.!！]*$")
+_DIGITS = re.compile(r"[0-9０-９][0-9０-９\s\-－]{6,}[0-9０-９]")
+
+
+def inline_value(field: str, text: str) -> str | None:
+    """The clean new value a correction message gives for ``field``, if it gives a valid one."""
+    try:
+        if field == "contact_phone":
+            match = _DIGITS.search(text or "")
+            return clean_phone(match.group(0)) if match else None
+        match = _NEW_VALUE.search(text or "")
+        if not match:
+            return None
+        if field == "enterprise_name":
+            return clean_name(match.group(1), "企业名称")
+        if field == "contact_name":
+            return clean_name(match.group(1), "联系人")
+        if field == "appeal_content":
+            return clean_content(match.group(1))
+    except InvalidField:
+        return None
+    return None

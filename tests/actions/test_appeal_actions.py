@@ -192,3 +192,16 @@ def test_a_bare_request_alone_is_not_the_content() -> None:
 
     _, events = run(ActionStartAppeal(), tracker("我这边想反映个事情", "report_appeal"))
     assert not [e for e in events if e.get("name") == "appeal_content" and e.get("value")]
+
+
+def test_a_correction_with_its_value_applies_it() -> None:
+    _, events = run(
+        ActionStartCorrection(),
+        tracker("手机号填错了 应该是13677778888", "correct_appeal", slots=DRAFT),
+    )
+    assert SlotSet("contact_phone", "13677778888") in events
+    _, events = run(
+        ActionStartCorrection(),
+        tracker("企业名称不对，改成南川区长青建材有限公司", "correct_appeal", slots=DRAFT),
+    )
+    assert SlotSet("enterprise_name", "南川区长青建材有限公司") in events
