@@ -19,7 +19,8 @@ from rasa_sdk.types import DomainDict
 from actions.conversation import actor_of, named_number, sender_of, user_text
 from actions.rendering import send
 from actions.store_access import get_service
-from bot import appeal_chat
+from bot import answers, appeal_chat, form_interrupt
+from bot.answers import Answer
 from bot.intake import (
     Draft,
     InvalidField,
@@ -31,6 +32,7 @@ from bot.intake import (
     inline_value,
     is_request_only,
 )
+from bot.search import router
 from bot.store import Appeal, StoreError, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,19 @@ def _clear_draft() -> list[EventType]:
 
 def _clear_evaluation() -> list[EventType]:
     return [SlotSet(s, None) for s in EVALUATION_SLOTS]
+
+
+def side_answer(text: str, intent: str | None) -> Answer:
+    """The answer to a question asked in the middle of the form (knowledge only)."""
+    if intent == "ask_hotline" or answers.resolve_hotlines(text, answers.get_knowledge()):
+        return answers.answer_hotline(text)
+    if intent and intent.startswith("ask_scheme_"):
+        try:
+            return answers.answer_scheme(intent[len("ask_scheme_") :])
+        except KeyError:
+            pass
+    decision = router.fallback(text)
+    return decision.answer if decision.answer is not None else answers.answer_fallback()
 
 
 def _previous_user_text(tracker: Tracker) -> str | None:
@@ -93,6 +108,27 @@ class ValidateAppealForm(FormValidationAction):
 
     def name(self) -> str:
         return "validate_appeal_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        requested = tracker.get_slot("requested_slot")
+        intent = tracker.latest_message.get("intent") or {}
+        text = user_text(tracker)
+        what = form_interrupt.kind(
+            text, intent.get("name"), float(intent.get("confidence") or 0.0), str(requested)
+        )
+        if not requested or what is None:
+            return await super().run(dispatcher, tracker, domain)
+        # Not an answer: reply to it and keep the question open (the form asks it again).
+        if what == form_interrupt.GOODBYE:
+            dispatcher.utter_message(text=form_interrupt.PAUSED)
+        elif what == form_interrupt.STATUS:
+            dispatcher.utter_message(text=form_interrupt.NOT_SUBMITTED)
+        else:
+            send(dispatcher, side_answer(text, intent.get("name")))
+            dispatcher.utter_message(text=form_interrupt.RESUME)
+        return [SlotSet(str(requested), None)]
 
     async def required_slots(
         self,

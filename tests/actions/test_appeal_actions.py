@@ -205,3 +205,34 @@ def test_a_correction_with_its_value_applies_it() -> None:
         tracker("企业名称不对，改成南川区长青建材有限公司", "correct_appeal", slots=DRAFT),
     )
     assert SlotSet("enterprise_name", "南川区长青建材有限公司") in events
+
+
+def _in_form(text: str, intent: str, requested: str, confidence: float = 0.95):
+    slots = {"appeal_draft_id": "d1", "requested_slot": requested, requested: text}
+    t = tracker(text, intent, slots=slots, active_loop="appeal_form")
+    t.latest_message["intent"]["confidence"] = confidence
+    t.events.append({"event": "slot", "name": requested, "value": text})  # as the form extracted
+    return t
+
+
+def test_a_side_question_in_the_form_is_answered_and_the_field_stays_open() -> None:
+    t = _in_form("顺便问下 燃气报装电话是好多", "ask_hotline", "enterprise_name")
+    messages, events = run(ValidateAppealForm(), t)
+    assert "023-71420888" in texts(messages)
+    assert SlotSet("enterprise_name", None) in events
+
+
+def test_goodbye_in_the_form_pauses_without_taking_it_as_a_name() -> None:
+    messages, events = run(
+        ValidateAppealForm(), _in_form("今天先这样 拜拜", "goodbye", "contact_name")
+    )
+    assert "还没有提交" in texts(messages)
+    assert SlotSet("contact_name", None) in events
+
+
+def test_a_name_is_still_a_name() -> None:
+    t = _in_form("重庆南川禾木科技有限公司", "ask_scheme_one_window", "enterprise_name", 0.5)
+    fields = ["appeal_content", "enterprise_name", "contact_name", "contact_phone"]
+    domain = {"forms": {"appeal_form": {"required_slots": fields}}}
+    _, events = run(ValidateAppealForm(), t, domain)
+    assert SlotSet("enterprise_name", "重庆南川禾木科技有限公司") in events
