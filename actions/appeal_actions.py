@@ -92,8 +92,14 @@ class ActionStartAppeal(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        events = [*_clear_draft(), SlotSet("appeal_draft_id", uuid.uuid4().hex)]
         text = user_text(tracker)
+        channel = router.channel_question(text, answers.get_knowledge()) if text else None
+        if channel is not None:
+            # "投诉电话是好多" asks where to complain: the channel, and no draft (the form that
+            # follows has nothing to ask without one).
+            send(dispatcher, channel)
+            return []
+        events = [*_clear_draft(), SlotSet("appeal_draft_id", uuid.uuid4().hex)]
         content = content_from_history(text, _previous_user_text(tracker))
         if content is None and not is_request_only(text):
             content = content_from_opening(text)

@@ -21,6 +21,7 @@ from bot import answers
 from bot.knowledge import Stage, get_knowledge
 from bot.search import followup, picker, router
 from bot.search.context import Topic, hotlines_of, last_topic
+from bot.search.text import has_chinese
 
 SCHEME_INTENT_PREFIX = "ask_scheme_"
 
@@ -58,6 +59,14 @@ def _topic(tracker: Tracker) -> Topic | None:
 def _context_stage(tracker: Tracker) -> Stage | None:
     topic = _topic(tracker)
     return get_knowledge().stage(topic.id) if topic and topic.kind == "stage" else None
+
+
+def _noted(answer: answers.Answer, text: str) -> answers.Answer:
+    """An answer with "not in the documents" first when the detail asked for is missing, and a
+    note when "今年" meets the documents' earlier dates."""
+    lead = followup.missing_detail_note(text, answer.text, get_knowledge())
+    answer = followup.with_lead(answer, lead)
+    return followup.with_notes(answer, followup.year_note(text, answer.text))
 
 
 def _picked(tracker: Tracker) -> answers.Answer | None:
@@ -127,8 +136,7 @@ class _EntityAnswerAction(Action, ABC):
 
     def answer_for(self, tracker: Tracker) -> answers.Answer:
         """The intent's own answer, with a note where "今年" meets the documents' dates."""
-        answer = self.answer(self.query(tracker))
-        return followup.with_notes(answer, followup.year_note(user_text(tracker), answer.text))
+        return _noted(self.answer(self.query(tracker)), user_text(tracker))
 
     def query(self, tracker: Tracker) -> str | None:
         return _query(tracker, self.entity, self.finds)
@@ -171,9 +179,14 @@ class ActionAnswerHotline(_EntityAnswerAction):
     def answer_for(self, tracker: Tracker) -> answers.Answer:
         """The channels, and a note when the hours asked for are not in the documents."""
         kb = get_knowledge()
+        text = user_text(tracker)
+        if text and not self.finds(text):  # a scheme's channels, or that it has none
+            contact = router.contact_answer(text, kb)
+            if contact is not None:
+                return contact
         query = self.query(tracker)
         ids = [h.id for h in answers.resolve_hotlines(query, kb)]
-        note = followup.hours_note(user_text(tracker), ids, kb)
+        note = followup.hours_note(text, ids, kb)
         return followup.with_notes(self.answer(query), note)
 
 
@@ -187,7 +200,8 @@ class ActionAnswerOneThing(_EntityAnswerAction):
         return bool(answers.resolve_packages(query, get_knowledge()))
 
     def answer(self, query: str | None) -> answers.Answer:
-        return answers.answer_package(query)
+        named = router.named_package(query or "", get_knowledge())
+        return answers.answer_package(named or query)
 
 
 class ActionAnswerScheme(Action):
@@ -211,10 +225,10 @@ class ActionAnswerScheme(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
         scheme_id = intent[len(SCHEME_INTENT_PREFIX) :]
         try:
-            answer = answers.answer_scheme(scheme_id)
+            answer = followup.answer_scheme(scheme_id, get_knowledge())
         except KeyError:
             answer = answers.answer_fallback()
-        send(dispatcher, followup.with_notes(answer, followup.year_note(text, answer.text)))
+        send(dispatcher, _noted(answer, text))
         return []
 
 
@@ -225,6 +239,12 @@ class ActionHelp(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        text = user_text(tracker)
+        if text and not has_chinese(text):  # an English question: the number it asks for
+            decision = router.fallback(text)
+            if decision.kind == "fact" and decision.answer is not None:
+                send(dispatcher, decision.answer)
+                return []
         send(dispatcher, answers.answer_help())
         return []
 
@@ -254,9 +274,8 @@ class ActionFallback(Action):
                 decision = router.Route("fact", answer, topic.id)
         if decision.kind == "none":
             decision = router.fallback(text, kb)
-        if decision.answer is not None:
-            note = followup.year_note(text, decision.answer.text)
-            decision = router.Route(decision.kind, followup.with_notes(decision.answer, note))
+        if decision.answer is not None and decision.kind in ("fact", "topic"):
+            decision = router.Route(decision.kind, _noted(decision.answer, text))
         return await _routed(dispatcher, tracker, domain, decision)
 
     async def run(

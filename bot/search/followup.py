@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from bot.answers import Answer, answer_hotline, answer_package, answer_scheme, primary_contact
+from bot.answers import Answer, answer_hotline, answer_package, primary_contact
+from bot.answers import answer_scheme as _answer_scheme
 from bot.knowledge import KnowledgeBase
 from bot.search.context import Topic, hotlines_of
 from bot.search.text import norm
@@ -22,6 +23,17 @@ _CONTACT_Q = re.compile(
 _HOURS_Q = re.compile(r"几点|上班|下班|周末|节假日|中午|放假|晚上|打得通|有人接|时间")
 _THIS_YEAR = re.compile(r"今年|本年|明年")
 _YEAR = re.compile(r"(20\d\d)年")
+
+
+def answer_scheme(scheme_id: str, kb: KnowledgeBase) -> Answer:
+    """The scheme card; the appeal scheme's also lists the dispatch sheet's time limits (简单、
+    一般、复杂), which people ask about and which the plan's text gives only in part."""
+    from bot.appeal_chat import time_limits_text  # bot.appeal_chat needs the store: load late
+
+    answer = _answer_scheme(scheme_id, kb)
+    if scheme_id != kb.appeal_process.id:
+        return answer
+    return with_notes(answer, f"交办单办结时限：{time_limits_text(kb)}")
 
 
 def is_short(text: str) -> bool:
@@ -75,3 +87,39 @@ def follow_up(text: str, topic: Topic, kb: KnowledgeBase) -> Answer | None:
     if topic.kind == "package":
         return answer_package(topic.id, kb)
     return None
+
+
+# Details people ask for, and what an answer stating them looks like. A question for a detail the
+# answer does not contain gets a plain "not in the documents" first, so a nearby fact is never
+# taken for the answer.
+_DETAILS = (
+    (
+        "具体金额",
+        r"好多钱|多少钱|几块钱|价格是|税率|交好多税|贷好多|能贷|一方|多少费用",
+        r"\d+(\.\d+)?万?元",
+    ),
+    ("楼层", r"几楼|哪一楼|几层|楼层", r"\d+楼|[一二三四五六七八九十]楼|\d+层"),
+    ("具体时间", r"几点|上班时间|下班|营业时间|开门", r"\d{1,2}[:：]\d{2}"),
+    (
+        "办理时限",
+        r"多久|几天|好久|多长时间",
+        r"\d+(\.\d+)?个?(工作日|天|小时|个月)|半天|每[月季年周]",
+    ),
+)
+
+
+def missing_detail_note(text: str, answer_text: str, kb: KnowledgeBase) -> str | None:
+    """ "抱歉，文件中没有写明…" when the question asks for a detail the answer does not state."""
+    for label, asked, stated in _DETAILS:
+        if re.search(asked, text) and not re.search(stated, answer_text):
+            return (
+                f"抱歉，文件中没有写明您问的{label}，以下是相关内容供参考；"
+                f"如需了解，请拨打{primary_contact(kb)}。"
+            )
+    return None
+
+
+def with_lead(answer: Answer, lead: str | None) -> Answer:
+    if not lead:
+        return answer
+    return Answer(f"{lead}\n{answer.text}", answer.buttons)

@@ -22,12 +22,13 @@ from bot.answers import (
     answer_hotline,
     answer_materials,
     answer_package,
-    answer_scheme,
     primary_contact,
     resolve_hotlines,
     resolve_stages,
 )
+from bot.answers import _match as match_terms
 from bot.knowledge import KnowledgeBase, Stage, Treatment, get_knowledge
+from bot.search.followup import answer_scheme, hours_note, with_notes
 from bot.search.index import Hit, KnowledgeSearch, get_search
 from bot.search.materials import analyse, render
 from bot.search.text import expand, has_chinese, norm, strip_notes
@@ -36,11 +37,9 @@ PLACES_FILE = Path(__file__).resolve().parent / "places.yaml"
 
 # Scores of KnowledgeSearch.search (cosine of TF-IDF char 1-3-grams), see docs/answering.md.
 STATE_FACT = 0.42  # at or above: the best unit is stated
-SUGGEST = 0.12
-TOPIC_CARD = 0.30  # at or above, with the next hits on the same topic: that topic's whole answer
-TOPIC_NEIGHBOURS = (
-    0.20  # at or above (and below STATE_FACT): "您是不是想问" with the best questions
-)
+SUGGEST = 0.12  # at or above (and below the rules below): a "您是不是想问" candidate
+TOPIC_CARD = 0.22  # a topic whose best hit scores at least this (below STATE_FACT) ...
+TOPIC_MARGIN = 0.7  # ... and no other topic within this share of it: that topic's whole answer
 
 _COMPLAINT_ACT = re.compile(
     r"(我|我们|俺|要|想|帮我|给我|请|再|来)[^，。？！?]{0,4}(投诉|反映|举报|申诉|提.{0,2}诉求|登记.{0,3}(投诉|诉求))"
@@ -108,6 +107,55 @@ def answer_other_place(place: str, kb: KnowledgeBase) -> Answer:
         f"如是南川区的企业诉求，可拨打{primary_contact(kb)}。"
     )
     return Answer(text, (Button("我能做什么", "/help"),))
+
+
+# --- packages -----------------------------------------------------------------------------------
+
+
+def named_package(text: str, kb: KnowledgeBase) -> str | None:
+    """The one package ``text`` names by its name or an alias, ignoring the words several
+    packages share ("奉节职工退休一件事 公积金能一起提取不" is about 职工退休 only)."""
+    terms = {t: [p.id] for p in kb.packages.values() for t in (p.id, p.name, *p.aliases)}
+    found = match_terms(text, terms)
+    return found[0] if len(found) == 1 else None
+
+
+# --- contact channels -----------------------------------------------------------------------------
+
+_CONTACT_ASK = re.compile(
+    r"电话|电活|点话|号码|热线|专门的号|打哪|打啥|邮箱|网址|网站|公众号|联系方式|怎么联系|咋个联系"
+)
+SCHEME_OF_CONTACT = 0.25  # search score at which a contact question is taken to be about a scheme
+
+
+def contact_answer(text: str, kb: KnowledgeBase) -> Answer | None:
+    """A question for a number or channel: the channels named, else those of the scheme it is
+    about, else (the documents give none for that scheme) a plain statement and its card."""
+    if not _CONTACT_ASK.search(norm(text)):
+        return None
+    lines = resolve_hotlines(text, kb)
+    if lines:
+        answer = answer_hotline(text, kb)
+        return with_notes(answer, hours_note(text, [h.id for h in lines], kb))
+    hits = get_search().search(text, k=1, kinds=("scheme_line", "milestone"))
+    if not hits or hits[0].score < SCHEME_OF_CONTACT:
+        return None
+    scheme = kb.schemes[hits[0].unit.topic.partition(":")[2]]
+    if scheme.hotlines:
+        answer = answer_hotline(" ".join(scheme.hotlines), kb)
+        return with_notes(answer, hours_note(text, list(scheme.hotlines), kb))
+    note = (
+        f"文件中没有给出{scheme.name}的专门电话，以下是文件写明的办理渠道；"
+        f"如需咨询，可拨打{primary_contact(kb)}。"
+    )
+    return Answer(f"{note}\n{answer_scheme(scheme.id, kb).text}")
+
+
+def channel_question(text: str, kb: KnowledgeBase) -> Answer | None:
+    """Asks where or how to complain ("投诉电话是好多", "网址发一下 要提诉求"): the channel."""
+    if not _CHANNEL_QUESTION.search(norm(text)):
+        return None
+    return contact_answer(text, kb)
 
 
 # --- facts --------------------------------------------------------------------------------------
@@ -182,23 +230,44 @@ def _topic_card(topic: str, kb: KnowledgeBase) -> Answer | None:
     return None
 
 
+def _group(topic: str, kb: KnowledgeBase) -> str:
+    """A hotline of a scheme counts as that scheme's topic."""
+    kind, _, key = topic.partition(":")
+    if kind == "hotline" and key in kb.hotlines and kb.hotlines[key].scheme:
+        return f"scheme:{kb.hotlines[key].scheme}"
+    return topic
+
+
+def _leading_group(hits: list[Hit], kb: KnowledgeBase) -> str | None:
+    """The topic the hits agree on: its best score is high enough and well above any other's.
+
+    A stated fact (STATE_FACT) is preferred to a whole topic, so a very confident hit is left
+    to the fact rule.
+    """
+    best: dict[str, float] = {}
+    for hit in hits:
+        key = _group(hit.unit.topic, kb)
+        best[key] = max(best.get(key, 0.0), hit.score)
+    ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)
+    if not ranked or ranked[0][1] < TOPIC_CARD or ranked[0][1] >= STATE_FACT:
+        return None
+    if len(ranked) > 1 and ranked[1][1] >= TOPIC_MARGIN * ranked[0][1]:
+        return None
+    return ranked[0][0]
+
+
 def search_answer(text: str, kb: KnowledgeBase, search: KnowledgeSearch) -> Route:
     """The best fact when the search is confident, else "您是不是想问" with candidates."""
     hits = search.search(text, k=8)
-    top = [h for h in hits[:3] if h.score >= TOPIC_NEIGHBOURS]
-    if (
-        hits
-        and hits[0].score >= TOPIC_CARD
-        and len(top) >= 2
-        and len({h.unit.topic for h in top}) == 1
-    ):
-        card = _topic_card(hits[0].unit.topic, kb)
+    group = _leading_group(hits, kb)
+    if group is not None:
+        card = _topic_card(group, kb)
         if card is not None:
             lead = (
                 "我没有找到与您的问题完全对应的条文，以下是最相关的内容，供参考；"
                 f"如未覆盖您的问题，请拨打{primary_contact(kb)}。"
             )
-            return Route("topic", Answer(f"{lead}\n{card.text}", card.buttons), hits[0].unit.topic)
+            return Route("topic", Answer(f"{lead}\n{card.text}", card.buttons), group)
     if hits and hits[0].score >= STATE_FACT:
         best = hits[0]
         same = [h for h in hits[1:3] if h.unit.topic == best.unit.topic and h.score >= STATE_FACT]
@@ -228,7 +297,10 @@ def fallback(text: str, kb: KnowledgeBase | None = None, context: Stage | None =
     routed = route(text, kb, context)
     if routed.kind != "none" or not text:
         return routed
-    if not has_chinese(text) and resolve_hotlines(expand(text), kb):
+    contact = contact_answer(text, kb) if has_chinese(text) else None
+    if contact is not None:
+        found = Route("fact", contact)
+    elif not has_chinese(text) and resolve_hotlines(expand(text), kb):
         found = Route("fact", answer_hotline(expand(text), kb))
     else:
         found = search_answer(text, kb, get_search())

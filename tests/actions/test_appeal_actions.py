@@ -236,3 +236,13 @@ def test_a_name_is_still_a_name() -> None:
     domain = {"forms": {"appeal_form": {"required_slots": fields}}}
     _, events = run(ValidateAppealForm(), t, domain)
     assert SlotSet("enterprise_name", "重庆南川禾木科技有限公司") in events
+
+
+def test_asking_where_to_complain_gets_the_channel_not_a_draft() -> None:
+    from actions.appeal_actions import ActionStartAppeal
+
+    messages, events = run(
+        ActionStartAppeal(), tracker("限下项目想投诉 监管热线是多少", "report_appeal")
+    )
+    assert "023-71423026" in texts(messages)
+    assert not [e for e in events if e.get("name") == "appeal_draft_id"]
