@@ -131,6 +131,19 @@ class _EntityAnswerAction(Action, ABC):
         done = await _routed(dispatcher, tracker, domain, router.route(text, context=context))
         if done is not None:
             return [*done, SlotSet(self.entity, None)]
+        topic = (
+            _topic(tracker) if text and not self.finds(text) and followup.is_short(text) else None
+        )
+        if topic is not None:  # "要交啥资料不" after a scheme: that topic, not every stage
+            kb = get_knowledge()
+            answer = (
+                answers.answer_materials(topic.id, kb)
+                if topic.kind == "stage"
+                else followup.follow_up(text, topic, kb)
+            )
+            if answer is not None:
+                send(dispatcher, _noted(answer, text))
+                return [SlotSet(self.entity, None)]
         send(dispatcher, self.answer_for(tracker))
         return [SlotSet(self.entity, None)]
 
@@ -149,10 +162,12 @@ class ActionAnswerMaterials(_EntityAnswerAction):
         return "action_answer_materials"
 
     def finds(self, query: str) -> bool:
-        return bool(answers.resolve_stages(query, get_knowledge()))
+        kb = get_knowledge()
+        return bool(answers.resolve_stages(router.correct_stage_typos(query, kb), kb))
 
     def answer(self, query: str | None) -> answers.Answer:
-        return answers.answer_materials(query)
+        kb = get_knowledge()
+        return answers.answer_materials(router.correct_stage_typos(query or "", kb) or None, kb)
 
 
 class ActionAnswerHotline(_EntityAnswerAction):
@@ -268,6 +283,10 @@ class ActionFallback(Action):
         topic = _topic(tracker)
         stage = kb.stage(topic.id) if topic and topic.kind == "stage" else None
         decision = router.route(text, kb, stage)
+        if decision.kind == "none":
+            timing = followup.appeal_timing(text, kb)
+            if timing is not None:
+                decision = router.Route("fact", timing)
         if decision.kind == "none" and topic is not None:
             answer = followup.follow_up(text, topic, kb)
             if answer is not None:

@@ -15,7 +15,7 @@ QUESTION = "question"
 STATUS = "status"
 
 KNOWLEDGE_INTENTS = ("ask_hotline", "ask_materials", "ask_one_thing", "help")
-_BYE = re.compile(r"拜拜|再见|先这样|下次再|回头再|改天再|byebye|bye")
+_BYE = re.compile(r"拜拜|再见|先这样|下次再|回头再|改天再|不聊了|先忙|byebye|bye")
 _QUESTION = re.compile(r"[？?]|多少|好多|哪个|哪里|哪些|什么|啥|怎么|咋|几[天个点号]|吗$|不$")
 _ASIDE = re.compile(r"^(对了|顺便|另外|还有|请问|问一下|问下)")
 MIN_CONFIDENCE = 0.6
@@ -26,7 +26,7 @@ def kind(text: str, intent: str | None, confidence: float, slot: str) -> str | N
     if not text or text.startswith("/"):
         return None
     t = text.strip()
-    if _BYE.search(t.lower()) or (intent == "goodbye" and confidence >= MIN_CONFIDENCE):
+    if _BYE.search(t.lower()):  # by its words only: the classifier calls a bare number goodbye
         return GOODBYE
     if intent == "ask_appeal_status" and confidence >= MIN_CONFIDENCE:
         return STATUS

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 _SEPARATORS = re.compile(r"[\s\-－—()（）]")
 _MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
 _LANDLINE = re.compile(r"^023(\d{8})$")
+_REQUEST_VERB = re.compile(r"登记|反映|投诉|诉求|帮我|帮忙")
 _LOCAL_LANDLINE = re.compile(r"^([2-8]\d{7})$")
 # Answers that are not a name: acknowledgements and the bare words for "company" or "name".
 _NOT_NAMES = frozenset(
@@ -128,7 +129,9 @@ def clean_name(raw: str, label: str) -> str:
     digits = sum(c.isdigit() for c in unicodedata.normalize("NFKC", value))
     if digits >= 5:
         raise InvalidField(f"这看起来是电话号码，请先告诉我{label}。")
-    if value.strip("。.！!，,~～") in _NOT_NAMES:
+    if value.strip("。.！!，,~～") in _NOT_NAMES or (
+        _REQUEST_VERB.search(value) and is_request_only(value)
+    ):
         example = "（如“南川区××有限公司”）" if label == "企业名称" else ""
         raise InvalidField(f"请告诉我完整的{label}{example}。")
     if len(value) > MAX_NAME_CHARS:

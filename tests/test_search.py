@@ -218,3 +218,35 @@ def test_an_english_question_gets_the_number_and_a_language_note(kb) -> None:
     answer = fallback("gas connection phone number please", kb).answer
     assert answer is not None
     assert "023-71420888" in answer.text and "Chinese" in answer.text
+
+
+def test_a_stage_name_with_one_wrong_character_is_put_right(kb) -> None:
+    from bot.search.router import correct_stage_typos
+
+    assert "建设工程规划许可" in correct_stage_typos("建设工成规划许可要带啥", kb)
+    assert correct_stage_typos("燃气报装电话", kb) == "燃气报装电话"
+
+
+def test_a_problem_asked_as_how_to_complain_is_a_complaint() -> None:
+    assert is_complaint("物业把我们厂的消防通道堵了半年，说了也不改，这个怎么投诉")
+    assert not is_complaint("超时了不给接电 可以找哪里投诉")
+
+
+def test_when_will_someone_call_after_an_appeal(kb) -> None:
+    from bot.search.followup import appeal_timing
+
+    answer = appeal_timing("提交了之后好久有人联系", kb)
+    assert answer is not None and "1个工作日" in answer.text
+    assert appeal_timing("燃气报装电话", kb) is None
+
+
+def test_the_home_district_after_another_places_line(kb) -> None:
+    from bot.search.followup import follow_up
+
+    answer = follow_up("那南川的呢", Topic("hotline", "fengjie_96018"), kb)
+    assert answer is not None and "023-71992345" in answer.text
+
+
+def test_how_many_fengjie_packages(kb) -> None:
+    answer = fallback("奉节那个一件事套餐一共有几个", kb).answer
+    assert answer is not None and "16" in answer.text

@@ -86,7 +86,31 @@ def follow_up(text: str, topic: Topic, kb: KnowledgeBase) -> Answer | None:
         return answer_scheme(topic.id, kb)
     if topic.kind == "package":
         return answer_package(topic.id, kb)
+    if topic.kind == "hotline":
+        line = kb.hotlines[topic.id]
+        if "南川" in text and line.region.value != "南川区":  # "那南川的呢" after 奉节's line
+            return answer_hotline(kb.primary_hotline.id, kb)
+        return answer_hotline(topic.id, kb)
     return None
+
+
+_APPEAL_TIMING = re.compile(
+    r"(多久|好久|什么时候|啥时候|几天).{0,6}(联系|回复|答复|回电|处理|办结|办好|送达)|有人联系"
+)
+
+
+def appeal_timing(text: str, kb: KnowledgeBase) -> Answer | None:
+    """When someone will act on an appeal: the dispatch and completion limits of the scheme."""
+    if not _APPEAL_TIMING.search(text):
+        return None
+    from bot.appeal_chat import time_limits_text  # bot.appeal_chat needs the store: load late
+
+    limits = kb.appeal_process.time_limits
+    return Answer(
+        f"按{kb.appeal_process.plan}，区营商办{limits.dispatch_working_days}个工作日内向承办单位"
+        f"送达交办单；办结时限：{time_limits_text(kb)}。承办单位会与您联系，"
+        f"也可拨打{primary_contact(kb)}查询。"
+    )
 
 
 # Details people ask for, and what an answer stating them looks like. A question for a detail the

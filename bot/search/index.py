@@ -177,6 +177,18 @@ def _scheme_units(kb: KnowledgeBase) -> list[FactUnit]:
 def _package_units(kb: KnowledgeBase) -> list[FactUnit]:
     units = []
     region = kb.one_thing.region.value
+    one = kb.one_thing
+    units.append(
+        FactUnit(
+            id="package.overview",
+            kind="package",
+            topic="package:overview",
+            index_text=f"{region} {one.task_name} 一件事 套餐 打包 几种 几个 多少个 {one.headline}",
+            answer=f"{region}{one.task_name}：{one.headline}（共{one.package_count}个）",
+            question=f"{region}“一件事一次办”有哪些套餐？",
+            payload=_payload("ask_one_thing"),
+        )
+    )
     for package in kb.packages.values():
         parts = "、".join(package.components) or (package.description or "")
         units.append(

@@ -47,7 +47,7 @@ _COMPLAINT_ACT = re.compile(
 )
 _CHANNEL_QUESTION = re.compile(
     r"(电话|号码|热线|邮箱)[^，。]{0,3}(多少|好多|几|发|给|是啥)|哪个部门|哪个单位|找哪个|找谁|向哪|"
-    r"打哪|打.{0,8}行不|渠道|网站|公众号|怎么投诉|咋个投诉|在哪.{0,3}(投诉|反映)"
+    r"打哪|打.{0,8}行不|渠道|网站|公众号|怎么投诉|咋个投诉|在哪.{0,3}(投诉|反映)|找哪|哪里投诉"
 )
 
 
@@ -63,12 +63,27 @@ class Route:
 # --- complaints ---------------------------------------------------------------------------------
 
 
+_HOW_TO_COMPLAIN = re.compile(r"(咋个|咋|怎么|怎样|如何)(投诉|反映|举报)")
+_WHERE_TO = re.compile(
+    r"电话|号码|热线|邮箱|网站|网址|公众号|哪个部门|哪个单位|找哪|找谁|向哪|打哪|哪里投诉|打.{0,8}行不"
+)
+MIN_PROBLEM_CHARS = 10  # a how-to-complain question describing at least this much is a complaint
+
+
 def is_complaint(text: str) -> bool:
-    """The user wants to lodge a complaint now, not ask where or how to complain."""
+    """The user wants to lodge a complaint now, not ask where or how to complain.
+
+    "燃气公司收了好几千材料费，清单都不给看，这种咋个投诉嘛" describes the problem and asks how:
+    that is a complaint too; "投诉电话是好多" or "找哪个部门投诉" ask for a channel.
+    """
     t = norm(text)
-    if not _COMPLAINT_ACT.search(t):
+    if _COMPLAINT_ACT.search(t):
+        return not _CHANNEL_QUESTION.search(t)
+    how = _HOW_TO_COMPLAIN.search(t)
+    if how is None or _WHERE_TO.search(t):
         return False
-    return not _CHANNEL_QUESTION.search(t)
+    problem = t[: how.start()] + t[how.end() :]
+    return sum(c.isalnum() for c in problem) >= MIN_PROBLEM_CHARS
 
 
 # --- other places -------------------------------------------------------------------------------
@@ -172,6 +187,25 @@ def _without_material_names(text: str, kb: KnowledgeBase) -> str:
     names = {strip_notes(m.name) for s in kb.stages for m in s.materials}
     for name in sorted(names, key=len, reverse=True):
         text = text.replace(name, "|")
+    return text
+
+
+def correct_stage_typos(text: str, kb: KnowledgeBase) -> str:
+    """The text with a stage name typed with one wrong character put right ("用地规化许可证").
+
+    Only names of four characters or more, only where the text as typed names no single
+    stage, and only when the corrected text names exactly one.
+    """
+    if len(resolve_stages(text, kb)) == 1:
+        return text
+    terms = {t for s in kb.stages for t in (s.name, *s.aliases)}
+    for term in sorted((t for t in terms if len(t) >= 4), key=len, reverse=True):
+        for start in range(len(text) - len(term) + 1):
+            window = text[start : start + len(term)]
+            if sum(a != b for a, b in zip(window, term, strict=True)) == 1:
+                fixed = text[:start] + term + text[start + len(term) :]
+                if len(resolve_stages(fixed, kb)) == 1:
+                    return fixed
     return text
 
 
@@ -288,7 +322,7 @@ def route(text: str, kb: KnowledgeBase | None = None, context: Stage | None = No
     place = other_place(text)
     if place:
         return Route("other_place", answer_other_place(place, kb))
-    return stage_fact(text, kb, context)
+    return stage_fact(correct_stage_typos(text, kb), kb, context)
 
 
 def fallback(text: str, kb: KnowledgeBase | None = None, context: Stage | None = None) -> Route:
