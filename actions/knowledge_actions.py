@@ -6,6 +6,7 @@ user asked about out of the tracker (the message text, then the extracted entity
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 
@@ -18,6 +19,7 @@ from actions.appeal_actions import ActionStartAppeal
 from actions.conversation import user_text
 from actions.rendering import send
 from bot import answers
+from bot.appeal_chat import find_number
 from bot.knowledge import Stage, get_knowledge
 from bot.search import followup, picker, router
 from bot.search.context import Topic, hotlines_of, last_topic
@@ -272,13 +274,8 @@ class ActionFallback(Action):
         return "action_fallback"
 
     @staticmethod
-    async def _answer(
-        dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, text: str
-    ) -> list[EventType] | None:
-        picked = _picked(tracker)
-        if picked is not None:
-            send(dispatcher, picked)
-            return []
+    def decide(tracker: Tracker, text: str) -> router.Route:
+        """The answering layer's decision for ``text`` (see docs/answering.md)."""
         kb = get_knowledge()
         topic = _topic(tracker)
         stage = kb.stage(topic.id) if topic and topic.kind == "stage" else None
@@ -295,7 +292,17 @@ class ActionFallback(Action):
             decision = router.fallback(text, kb)
         if decision.answer is not None and decision.kind in ("fact", "topic"):
             decision = router.Route(decision.kind, _noted(decision.answer, text))
-        return await _routed(dispatcher, tracker, domain, decision)
+        return decision
+
+    @classmethod
+    async def _answer(
+        cls, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, text: str
+    ) -> list[EventType] | None:
+        picked = _picked(tracker)
+        if picked is not None:
+            send(dispatcher, picked)
+            return []
+        return await _routed(dispatcher, tracker, domain, cls.decide(tracker, text))
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -309,3 +316,59 @@ class ActionFallback(Action):
         # As the core fallback (no rule or story fits), Rasa would predict the fallback again
         # after it; listening ends the turn with one answer.
         return [FollowupAction("action_listen")]
+
+
+class ActionGoodbye(Action):
+    """Goodbye, unless the "goodbye" is a number typed at a picker ("2")."""
+
+    def name(self) -> str:
+        return "action_goodbye"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        picked = _picked(tracker)
+        if picked is not None:
+            send(dispatcher, picked)
+            return []
+        dispatcher.utter_message(response="utter_goodbye")
+        return []
+
+
+class ActionAcknowledge(Action):
+    """A yes or no outside any question. It may be a number typed at a picker, a follow-up on
+    the conversation's topic that the classifier read as yes/no ("那免提交的从哪来"), or a
+    repeated confirmation after the ticket was written; otherwise: what else is needed."""
+
+    def name(self) -> str:
+        return "action_acknowledge"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        picked = _picked(tracker)
+        if picked is not None:
+            send(dispatcher, picked)
+            return []
+        text = user_text(tracker)
+        if len(text) > 3 and _ASKS.search(text):  # not "好的谢谢": a follow-up question
+            decision = ActionFallback.decide(tracker, text)
+            if decision.kind in ("fact", "topic", "other_place", "appeal"):
+                done = await _routed(dispatcher, tracker, domain, decision)
+                if done is not None:
+                    return done
+        if find_number(_last_bot_text(tracker)):
+            dispatcher.utter_message(text="您的诉求已经提交，无需重复确认。还有什么可以帮您？")
+            return []
+        dispatcher.utter_message(response="utter_anything_else")
+        return []
+
+
+_ASKS = re.compile(r"[？?]|呢|吗|啥|什么|哪|几|多少|好多|怎么|咋|[不没]$")
+
+
+def _last_bot_text(tracker: Tracker) -> str:
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            return str(event.get("text") or "")
+    return ""

@@ -150,3 +150,33 @@ def test_a_typed_number_picks_the_pickers_button() -> None:
     t.events.insert(0, picker)
     messages, _ = run(ActionFallback(), t)
     assert "【建设工程规划许可】" in texts(messages)
+
+
+def test_goodbye_that_is_a_number_at_a_picker_picks() -> None:
+    from actions.knowledge_actions import ActionGoodbye
+
+    t = tracker("1", "goodbye")
+    t.events.insert(
+        0,
+        {
+            "event": "bot",
+            "text": "请选择：",
+            "data": {"buttons": [{"title": "x", "payload": '/ask_materials{"stage":"stage_2"}'}]},
+        },
+    )
+    messages, _ = run(ActionGoodbye(), t)
+    assert "【土地出让合同】" in texts(messages)
+    messages, _ = run(ActionGoodbye(), tracker("拜拜", "goodbye"))
+    assert messages[0].get("response") == "utter_goodbye"
+
+
+def test_a_yes_or_no_that_is_a_follow_up_is_answered() -> None:
+    from actions.knowledge_actions import ActionAcknowledge
+
+    t = _with_history(
+        tracker("那营业执照要我们自己交不", "deny"), [("签土地出让合同要交啥", "ask_materials")]
+    )
+    messages, _ = run(ActionAcknowledge(), t)
+    assert "交易中心移交" in texts(messages)
+    messages, _ = run(ActionAcknowledge(), tracker("好的谢谢", "affirm"))
+    assert messages[0].get("response") == "utter_anything_else"
