@@ -18,8 +18,9 @@ from rasa_sdk.types import DomainDict
 from actions.appeal_actions import ActionStartAppeal
 from actions.conversation import user_text
 from actions.rendering import send
-from bot import answers
+from bot import answers, appeal_chat
 from bot.appeal_chat import find_number
+from bot.intake import Draft, inline_value
 from bot.knowledge import Stage, get_knowledge
 from bot.search import followup, picker, router
 from bot.search.context import Topic, hotlines_of, last_topic
@@ -201,6 +202,11 @@ class ActionAnswerHotline(_EntityAnswerAction):
             contact = router.contact_answer(text, kb)
             if contact is not None:
                 return contact
+            topic = _topic(tracker)
+            if topic is not None and followup.is_short(text) and not followup.asks_contact(text):
+                answer = followup.follow_up(text, topic, kb)  # "报了好久来勘查" after the line
+                if answer is not None:
+                    return _noted(answer, text)
         query = self.query(tracker)
         ids = [h.id for h in answers.resolve_hotlines(query, kb)]
         note = followup.hours_note(text, ids, kb)
@@ -308,6 +314,9 @@ class ActionFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         text = user_text(tracker)
+        corrected = _correction_at_read_back(dispatcher, tracker, text)
+        if corrected is not None:
+            return [*corrected, FollowupAction("action_listen")]
         done = await self._answer(dispatcher, tracker, domain, text) if text else None
         if done is None:
             send(dispatcher, answers.answer_fallback())
@@ -316,6 +325,32 @@ class ActionFallback(Action):
         # As the core fallback (no rule or story fits), Rasa would predict the fallback again
         # after it; listening ends the turn with one answer.
         return [FollowupAction("action_listen")]
+
+
+def _correction_at_read_back(
+    dispatcher: CollectingDispatcher, tracker: Tracker, text: str
+) -> list[EventType] | None:
+    """At the read-back, "电话错了，是139…" applies the new value and reads the draft back."""
+    if not text or not tracker.get_slot("appeal_pending"):
+        return None
+    field = appeal_chat.field_from_text(text)
+    if field is None and sum(c.isdigit() for c in text) >= 7:
+        field = "contact_phone"
+    value = inline_value(field, text) if field else None
+    if field is None or value is None:
+        return None
+    slots = {f: tracker.get_slot(f) for f in appeal_chat.FIELD_LABELS}
+    slots[field] = value
+    if not all(slots.values()):
+        return None
+    draft = Draft(
+        str(slots["enterprise_name"]),
+        str(slots["contact_name"]),
+        str(slots["contact_phone"]),
+        str(slots["appeal_content"]),
+    )
+    send(dispatcher, appeal_chat.confirmation(draft))
+    return [SlotSet(field, value), SlotSet("appeal_pending", True)]
 
 
 class ActionGoodbye(Action):

@@ -24,7 +24,9 @@ class Topic:
 
 def topic_of(text: str, intent: str | None, kb: KnowledgeBase) -> Topic | None:
     """The one topic a single message is about, if it names exactly one."""
-    stages = resolve_stages(text, kb)
+    from bot.search.router import correct_stage_typos  # the router uses this module
+
+    stages = resolve_stages(correct_stage_typos(text, kb), kb)
     if len(stages) == 1:
         return Topic("stage", stages[0].id)
     if intent and intent.startswith(SCHEME_INTENT_PREFIX):

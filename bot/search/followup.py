@@ -21,6 +21,8 @@ _CONTACT_Q = re.compile(
     r"电话|号码|热线|邮箱|几点|上班|下班|周末|节假日|中午|放假|打得通|有人接|联系"
 )
 _HOURS_Q = re.compile(r"几点|上班|下班|周末|节假日|中午|放假|晚上|打得通|有人接|时间")
+_QUESTION = re.compile(r"[？?]|多久|好久|几|啥|什么|怎么|咋|哪|吗|不$|没$")
+_REFERS = re.compile(r"^(那|这|这个|那个)?.{0,4}的?呢$")  # "南川的呢", "那个呢": the same again
 _THIS_YEAR = re.compile(r"今年|本年|明年")
 _YEAR = re.compile(r"(20\d\d)年")
 
@@ -34,6 +36,10 @@ def answer_scheme(scheme_id: str, kb: KnowledgeBase) -> Answer:
     if scheme_id != kb.appeal_process.id:
         return answer
     return with_notes(answer, f"交办单办结时限：{time_limits_text(kb)}")
+
+
+def asks_contact(text: str) -> bool:
+    return bool(_CONTACT_Q.search(text))
 
 
 def is_short(text: str) -> bool:
@@ -90,6 +96,8 @@ def follow_up(text: str, topic: Topic, kb: KnowledgeBase) -> Answer | None:
         line = kb.hotlines[topic.id]
         if "南川" in text and line.region.value != "南川区":  # "那南川的呢" after 奉节's line
             return answer_hotline(kb.primary_hotline.id, kb)
+        if line.scheme and _QUESTION.search(text) and not _REFERS.search(text):
+            return answer_scheme(line.scheme, kb)  # "报了好久来勘查" after the gas line
         return answer_hotline(topic.id, kb)
     return None
 

@@ -180,3 +180,18 @@ def test_a_yes_or_no_that_is_a_follow_up_is_answered() -> None:
     assert "交易中心移交" in texts(messages)
     messages, _ = run(ActionAcknowledge(), tracker("好的谢谢", "affirm"))
     assert messages[0].get("response") == "utter_anything_else"
+
+
+def test_a_phone_correction_at_the_read_back_is_applied() -> None:
+    slots = {
+        "appeal_pending": True,
+        "enterprise_name": "南川区青木家具有限公司",
+        "contact_name": "吴敏",
+        "contact_phone": "13811112222",
+        "appeal_content": "厂区门口排水沟堵塞两个月没人疏通",
+    }
+    messages, events = run(
+        ActionFallback(), tracker("号码写错了 是13633334444", "nlu_fallback", slots=slots)
+    )
+    assert SlotSet("contact_phone", "13633334444") in events
+    assert "13633334444" in texts(messages)
