@@ -250,3 +250,12 @@ def test_the_home_district_after_another_places_line(kb) -> None:
 def test_how_many_fengjie_packages(kb) -> None:
     answer = fallback("奉节那个一件事套餐一共有几个", kb).answer
     assert answer is not None and "16" in answer.text
+
+
+def test_a_scheme_without_a_number_says_so(kb) -> None:
+    from bot.search.router import contact_answer
+
+    answer = contact_answer("自来水报装有没有专门的电话", kb)
+    assert answer is not None and "没有给出" in answer.text
+    assert "023-71420888" not in answer.text
+    assert contact_answer("驾校报名电话多少", kb) is None

@@ -152,7 +152,8 @@ def contact_answer(text: str, kb: KnowledgeBase) -> Answer | None:
     if lines:
         answer = answer_hotline(text, kb)
         return with_notes(answer, hours_note(text, [h.id for h in lines], kb))
-    hits = get_search().search(text, k=1, kinds=("scheme_line", "milestone"))
+    topic_words = _CONTACT_ASK.sub("", norm(text))  # what the channel is for, without "电话"
+    hits = get_search().search(topic_words, k=1, kinds=("scheme_line", "milestone"))
     if not hits or hits[0].score < SCHEME_OF_CONTACT:
         return None
     scheme = kb.schemes[hits[0].unit.topic.partition(":")[2]]
