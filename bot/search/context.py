@@ -14,6 +14,7 @@ from bot.answers import resolve_hotlines, resolve_packages, resolve_stages
 from bot.knowledge import KnowledgeBase
 
 SCHEME_INTENT_PREFIX = "ask_scheme_"
+MAX_LOOKBACK = 4  # earlier user messages searched for the topic
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,13 @@ def topic_of(text: str, intent: str | None, kb: KnowledgeBase) -> Topic | None:
 
 
 def last_topic(history: Iterable[tuple[str, str | None]], kb: KnowledgeBase) -> Topic | None:
-    """The topic of the latest earlier message that has one; ``history`` is newest first."""
-    for text, intent in history:
+    """The topic of the latest earlier message that has one; ``history`` is newest first.
+
+    Only the last few messages count: an old topic is no longer what "电话呢" refers to.
+    """
+    for i, (text, intent) in enumerate(history):
+        if i == MAX_LOOKBACK:
+            break
         topic = topic_of(text, intent, kb)
         if topic:
             return topic

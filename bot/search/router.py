@@ -191,13 +191,17 @@ def _without_material_names(text: str, kb: KnowledgeBase) -> str:
     return text
 
 
+MAX_FACT_QUESTION = 150  # characters
+MAX_TYPO_TEXT = 80  # longer messages (a pasted complaint) are not searched for typos: too slow
+
+
 def correct_stage_typos(text: str, kb: KnowledgeBase) -> str:
     """The text with a stage name typed with one wrong character put right ("用地规化许可证").
 
     Only names of four characters or more, only where the text as typed names no single
     stage, and only when the corrected text names exactly one.
     """
-    if len(resolve_stages(text, kb)) == 1:
+    if len(text) > MAX_TYPO_TEXT or len(resolve_stages(text, kb)) == 1:
         return text
     terms = {t for s in kb.stages for t in (s.name, *s.aliases)}
     for term in sorted((t for t in terms if len(t) >= 4), key=len, reverse=True):
@@ -214,7 +218,10 @@ def stage_fact(text: str, kb: KnowledgeBase, context: Stage | None = None) -> Ro
     """A fact about a land-approval stage (one material, the outcome, the effect), if asked.
 
     ``context`` is the stage the conversation is about, used when the message names none.
+    A long message (a pasted complaint) is not a question about one material.
     """
+    if len(text) > MAX_FACT_QUESTION:
+        return Route("none")
     stages = resolve_stages(_without_material_names(text, kb), kb)
     if not stages and context is not None:
         stages = [context]
