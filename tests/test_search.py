@@ -259,3 +259,11 @@ def test_a_scheme_without_a_number_says_so(kb) -> None:
     assert answer is not None and "没有给出" in answer.text
     assert "023-71420888" not in answer.text
     assert contact_answer("驾校报名电话多少", kb) is None
+
+
+def test_emoji_and_insults_get_a_short_calm_reply(kb) -> None:
+    assert route("👌👌", kb).kind == "chat"
+    insult = route("你这个智障客服", kb)
+    assert insult.kind == "chat" and insult.answer is not None
+    assert "023-71992345" in insult.answer.text
+    assert route("窗口的人骂我们是废物 我要投诉", kb).kind == "appeal"

@@ -320,6 +320,24 @@ def search_answer(text: str, kb: KnowledgeBase, search: KnowledgeSearch) -> Rout
     return Route("suggest", _suggestions(hits, kb))
 
 
+_INSULT = re.compile(
+    r"垃圾机器人|废物|傻[逼子瓜]|滚[蛋开]|破机器人|什么破|没用的东西|智障|脑残|蠢货"
+)
+_NO_WORDS = re.compile(r"[\w]")
+
+
+def small_talk(text: str, kb: KnowledgeBase) -> Answer | None:
+    """An emoji-only message gets a short acknowledgement; an insult a calm offer to help."""
+    if not _NO_WORDS.search(text):
+        return Answer("收到。还有什么可以帮您？")
+    if _INSULT.search(text):
+        return Answer(
+            f"抱歉没能帮上您。如果遇到了问题，我可以帮您登记诉求，也可以拨打{primary_contact(kb)}。",
+            (Button("提交诉求", "/report_appeal"),),
+        )
+    return None
+
+
 def route(text: str, kb: KnowledgeBase | None = None, context: Stage | None = None) -> Route:
     """Decide the layer for a knowledge question (see docs/answering.md)."""
     kb = get_knowledge() if kb is None else kb
@@ -327,6 +345,9 @@ def route(text: str, kb: KnowledgeBase | None = None, context: Stage | None = No
         return Route("none")
     if is_complaint(text):
         return Route("appeal")
+    chat = small_talk(text, kb)
+    if chat is not None:
+        return Route("chat", chat)
     place = other_place(text)
     if place:
         return Route("other_place", answer_other_place(place, kb))
