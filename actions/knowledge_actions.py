@@ -1,7 +1,9 @@
 """Actions that answer from the knowledge base: materials, hotlines, schemes, packages, help.
 
-Every fact comes from `bot.knowledge` via `bot.answers`; these classes only pick what the
-user asked about out of the tracker (the message text, then the extracted entity).
+Every fact comes from `bot.knowledge` via `bot.answers` and `bot.search`; these classes only
+pick what the user asked about out of the tracker (the message text, the extracted entity, the
+earlier messages for the topic, the last picker's buttons). Which layer answers a message is
+decided by `bot.search.router` first (docs/answering.md), then by the intent.
 """
 
 from __future__ import annotations
