@@ -267,3 +267,7 @@ def test_emoji_and_insults_get_a_short_calm_reply(kb) -> None:
     assert insult.kind == "chat" and insult.answer is not None
     assert "023-71992345" in insult.answer.text
     assert route("窗口的人骂我们是废物 我要投诉", kb).kind == "appeal"
+
+
+def test_naming_nanchuan_too_keeps_the_question_ours() -> None:
+    assert other_place("人在重庆主城 江北这边 想问南川燃气报装电话") is None
