@@ -93,7 +93,12 @@ class ActionStartAppeal(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         text = user_text(tracker)
-        channel = router.channel_question(text, answers.get_knowledge()) if text else None
+        kb = answers.get_knowledge()
+        place = router.other_place(text) if text else None
+        if place is not None:  # "我们厂在万盛那边，能在这反映不": what this assistant covers
+            send(dispatcher, router.answer_other_place(place, kb))
+            return []
+        channel = router.channel_question(text, kb) if text else None
         if channel is not None:
             # "投诉电话是好多" asks where to complain: the channel, and no draft (the form that
             # follows has nothing to ask without one).

@@ -142,7 +142,8 @@ def named_package(text: str, kb: KnowledgeBase) -> str | None:
 _CONTACT_ASK = re.compile(
     r"电话|电活|点话|号码|热线|专门的号|打哪|打啥|邮箱|网址|网站|公众号|联系方式|怎么联系|咋个联系"
 )
-SCHEME_OF_CONTACT = 0.25  # search score at which a contact question is taken to be about a scheme
+_FILLER = re.compile(r"有没有|有没得|没得|是多少|多少|好多|找哪个|哪个|啥子|什么|请问|吗|呢|嘛|的")
+SCHEME_OF_CONTACT = 0.2  # search score at which a contact question is taken to be about a scheme
 
 
 def contact_answer(text: str, kb: KnowledgeBase) -> Answer | None:
@@ -154,7 +155,7 @@ def contact_answer(text: str, kb: KnowledgeBase) -> Answer | None:
     if lines:
         answer = answer_hotline(text, kb)
         return with_notes(answer, hours_note(text, [h.id for h in lines], kb))
-    topic_words = _CONTACT_ASK.sub("", norm(text))  # what the channel is for, without "电话"
+    topic_words = _FILLER.sub("", _CONTACT_ASK.sub("", norm(text)))  # what it is for
     hits = get_search().search(topic_words, k=1, kinds=("scheme_line", "milestone"))
     if not hits or hits[0].score < SCHEME_OF_CONTACT:
         return None
@@ -170,10 +171,14 @@ def contact_answer(text: str, kb: KnowledgeBase) -> Answer | None:
 
 
 def channel_question(text: str, kb: KnowledgeBase) -> Answer | None:
-    """Asks where or how to complain ("投诉电话是好多", "网址发一下 要提诉求"): the channel."""
+    """Asks where or how to complain ("投诉电话是好多", "办电的问题找哪个部门投诉"): the
+    channel, when the knowledge base names one for it."""
     if not _CHANNEL_QUESTION.search(norm(text)):
         return None
-    return contact_answer(text, kb)
+    answer = contact_answer(text, kb)
+    if answer is None and resolve_hotlines(text, kb):
+        answer = answer_hotline(text, kb)
+    return answer
 
 
 # --- facts --------------------------------------------------------------------------------------

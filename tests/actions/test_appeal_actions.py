@@ -246,3 +246,13 @@ def test_asking_where_to_complain_gets_the_channel_not_a_draft() -> None:
     )
     assert "023-71423026" in texts(messages)
     assert not [e for e in events if e.get("name") == "appeal_draft_id"]
+
+
+def test_an_appeal_from_another_district_gets_the_coverage_note() -> None:
+    from actions.appeal_actions import ActionStartAppeal
+
+    messages, events = run(
+        ActionStartAppeal(), tracker("我们公司在大足区 想在这里提个诉求", "report_appeal")
+    )
+    assert "南川区" in texts(messages)
+    assert not [e for e in events if e.get("name") == "appeal_draft_id"]
