@@ -271,3 +271,10 @@ def test_emoji_and_insults_get_a_short_calm_reply(kb) -> None:
 
 def test_naming_nanchuan_too_keeps_the_question_ours() -> None:
     assert other_place("人在重庆主城 江北这边 想问南川燃气报装电话") is None
+
+
+def test_a_described_problem_with_how_to_complain_is_not_a_channel_question(kb) -> None:
+    from bot.search.router import channel_question
+
+    assert channel_question("燃气公司收了三千多安装费 明细都不给 这种咋个投诉", kb) is None
+    assert channel_question("燃气报装的投诉电话是多少", kb) is not None

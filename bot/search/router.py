@@ -173,8 +173,8 @@ def contact_answer(text: str, kb: KnowledgeBase) -> Answer | None:
 def channel_question(text: str, kb: KnowledgeBase) -> Answer | None:
     """Asks where or how to complain ("投诉电话是好多", "办电的问题找哪个部门投诉"): the
     channel, when the knowledge base names one for it."""
-    if not _CHANNEL_QUESTION.search(norm(text)):
-        return None
+    if not _CHANNEL_QUESTION.search(norm(text)) or is_complaint(text):
+        return None  # a problem described with "咋个投诉" is a complaint to take down
     answer = contact_answer(text, kb)
     if answer is None and resolve_hotlines(text, kb):
         answer = answer_hotline(text, kb)
