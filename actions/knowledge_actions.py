@@ -48,13 +48,23 @@ def _query(tracker: Tracker, entity: str, finds: Callable[[str], bool]) -> str |
 
 
 def _history(tracker: Tracker) -> list[tuple[str, str | None]]:
-    """Earlier user messages (text, intent), newest first, without the latest one."""
-    users = [e for e in tracker.events if e.get("event") == "user"]
-    history = []
-    for event in reversed(users[:-1]):
-        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        history.append((event.get("text") or "", intent))
-    return history
+    """Earlier user messages (text, intent), newest first, without the latest one.
+
+    A number typed at a picker stands for the button it picked (its payload names the topic).
+    """
+    history: list[tuple[str, str | None]] = []
+    buttons: list[dict] = []
+    for event in tracker.events:
+        if event.get("event") == "bot":
+            buttons = list((event.get("data") or {}).get("buttons") or []) or buttons
+        elif event.get("event") == "user":
+            text = str(event.get("text") or "")
+            choice = picker.parse_choice(text)
+            if choice is not None and 0 < choice <= len(buttons):
+                text = str(buttons[choice - 1].get("payload") or text)
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            history.append((text, intent))
+    return list(reversed(history[:-1]))
 
 
 def _topic(tracker: Tracker) -> Topic | None:

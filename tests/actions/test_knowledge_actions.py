@@ -195,3 +195,30 @@ def test_a_phone_correction_at_the_read_back_is_applied() -> None:
     )
     assert SlotSet("contact_phone", "13633334444") in events
     assert "13633334444" in texts(messages)
+
+
+def test_a_picked_stage_is_the_topic_of_the_next_question() -> None:
+    from actions.knowledge_actions import ActionAcknowledge
+
+    t = tracker("那免提交的那些从哪来", "affirm")
+    t.events[:0] = [
+        {
+            "event": "user",
+            "text": "一码办要交啥材料",
+            "parse_data": {"intent": {"name": "ask_materials"}},
+        },
+        {
+            "event": "bot",
+            "text": "请问您要查询哪个环节的材料？",
+            "data": {
+                "buttons": [
+                    {"title": "a", "payload": '/ask_materials{"stage":"stage_1"}'},
+                    {"title": "b", "payload": '/ask_materials{"stage":"stage_4"}'},
+                ]
+            },
+        },
+        {"event": "user", "text": "2", "parse_data": {"intent": {"name": "goodbye"}}},
+        {"event": "bot", "text": "【出让国有建设用地使用权首次登记】…"},
+    ]
+    messages, _ = run(ActionAcknowledge(), t)
+    assert "非税系统、税务系统" in texts(messages)
