@@ -278,3 +278,11 @@ def test_a_described_problem_with_how_to_complain_is_not_a_channel_question(kb) 
 
     assert channel_question("燃气公司收了三千多安装费 明细都不给 这种咋个投诉", kb) is None
     assert channel_question("燃气报装的投诉电话是多少", kb) is not None
+
+
+def test_the_whole_process_and_a_synonym_of_a_material(kb) -> None:
+    whole = route("一码办全部环节加起来少了多少材料", kb, kb.stage("stage_3")).answer
+    assert whole is not None and "36件减少至12件" in whole.text
+    assert route("燃气报装一共要几天", kb).kind == "none"
+    id_card = route("那身份证呢", kb, kb.stage("stage_6")).answer
+    assert id_card is not None and "公安局或市场监管局" in id_card.text

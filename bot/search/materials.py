@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.knowledge import KnowledgeBase, Material, Stage, Treatment
 from bot.knowledge.schema import APPLICANT
-from bot.search.text import longest_common, norm, strip_notes
+from bot.search.text import expand, longest_common, norm, strip_notes
 
 MIN_COMMON = 4  # characters a message must share with a material's name to name it
 MIN_COMMON_WITH_STAGE_WORDS = 6  # when the shared part may be a stage's name instead
@@ -67,7 +67,7 @@ def _without(query: str, terms: list[str]) -> str:
 
 def analyse(text: str, kb: KnowledgeBase, stages: list[Stage]) -> StageFacts:
     """Which materials of ``stages`` (or of every stage, when none is named) ``text`` names."""
-    query = norm(text)
+    query = expand(text)  # with the KB's words for 身份证, 执照, 地型图 …
     candidates = stages or kb.stages
     stage_words = [w for s in kb.stages for w in (s.name, *s.aliases)]
     stage_words += [a.term for a in kb.land.ambiguous_terms]

@@ -198,6 +198,8 @@ def _without_material_names(text: str, kb: KnowledgeBase) -> str:
     return text
 
 
+_WHOLE = re.compile(r"整个|全流程|一共|总共|全部环节|所有环节")
+_LAND = re.compile(r"一码办|用地审批|环节|材料")
 MAX_FACT_QUESTION = 150  # characters
 MAX_TYPO_TEXT = 80  # longer messages (a pasted complaint) are not searched for typos: too slow
 
@@ -229,6 +231,9 @@ def stage_fact(text: str, kb: KnowledgeBase, context: Stage | None = None) -> Ro
     """
     if len(text) > MAX_FACT_QUESTION:
         return Route("none")
+    if _WHOLE.search(text) and _LAND.search(text) and len(resolve_stages(text, kb)) != 1:
+        head = kb.land.headline  # "整个一码办一共减了好多": the whole process, not one stage
+        return Route("fact", Answer(f"{head.plan}：{head.summary}。"), head.scheme)
     stages = resolve_stages(_without_material_names(text, kb), kb)
     if not stages and context is not None:
         stages = [context]
