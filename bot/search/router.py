@@ -198,7 +198,7 @@ def _without_material_names(text: str, kb: KnowledgeBase) -> str:
     return text
 
 
-_WHOLE = re.compile(r"整个|全流程|一共|总共|全部环节|所有环节")
+_WHOLE = re.compile(r"整个|一共|总共|全部环节|所有环节|加起来")
 _LAND = re.compile(r"一码办|用地审批|环节|材料")
 MAX_FACT_QUESTION = 150  # characters
 MAX_TYPO_TEXT = 80  # longer messages (a pasted complaint) are not searched for typos: too slow
