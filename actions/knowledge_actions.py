@@ -411,7 +411,9 @@ class ActionAcknowledge(Action):
         return []
 
 
-_ASKS = re.compile(r"[？?]|呢|吗|啥|什么|哪|几|多少|好多|怎么|咋|[不没]$")
+_ASKS = re.compile(
+    r"[？?]|呢|吗|啥|什么|哪|几|多少|好多|怎么|咋|[不没]$|是不是|要不要|还要|能不能|有没有|可不可以"
+)
 
 
 def _last_bot_text(tracker: Tracker) -> str:

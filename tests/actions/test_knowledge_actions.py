@@ -222,3 +222,11 @@ def test_a_picked_stage_is_the_topic_of_the_next_question() -> None:
     ]
     messages, _ = run(ActionAcknowledge(), t)
     assert "非税系统、税务系统" in texts(messages)
+
+
+def test_a_yes_no_question_about_one_material_is_answered() -> None:
+    from actions.knowledge_actions import ActionAcknowledge
+
+    messages, _ = run(ActionAcknowledge(), tracker("不动产登记申请书是不是还得我们来填", "affirm"))
+    reply = texts(messages)
+    assert "【土地出让合同】" in reply and "前置" in reply
