@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: run shell train test lint validate pytest rasa-test bench-nlu bench-latency bench-store \
-	bench-wechat telegram-webhook telegram-polling reminders reminders-list bench-reminders venv constraints clean console console-user \
+	bench-wechat bench-answers telegram-webhook telegram-polling reminders reminders-list bench-reminders venv constraints clean console console-user \
 	bench-console schemathesis-venv
 
 venv: $(VENV_STAMP)
@@ -88,6 +88,11 @@ bench-nlu: venv
 
 bench-latency: venv train
 	$(PY) bench/bench_latency.py
+
+## Answer quality on ../shared/eval (own stack on free ports, or QIHU_BENCH_URL=http://...).
+bench-answers: venv
+	$(if $(QIHU_BENCH_URL),,@scripts/ensure_model.sh >/dev/null)
+	$(PY) bench/bench_answers.py
 
 ## Appeal creations/s and the monthly report over 100 000 appeals, SQLite and PostgreSQL.
 bench-store: venv

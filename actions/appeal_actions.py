@@ -20,15 +20,20 @@ from actions.conversation import actor_of, named_number, sender_of, user_text
 from actions.guard import guarded
 from actions.rendering import send
 from actions.store_access import get_service
-from bot import appeal_chat
+from bot import answers, appeal_chat, form_interrupt
+from bot.answers import Answer
 from bot.intake import (
     Draft,
     InvalidField,
     clean_content,
     clean_name,
     clean_phone,
+    content_from_history,
     content_from_opening,
+    inline_value,
+    is_request_only,
 )
+from bot.search import router
 from bot.store import Appeal, StoreError, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -56,6 +61,25 @@ def _clear_evaluation() -> list[EventType]:
     return [SlotSet(s, None) for s in EVALUATION_SLOTS]
 
 
+def side_answer(text: str, intent: str | None) -> Answer:
+    """The answer to a question asked in the middle of the form (knowledge only)."""
+    if intent == "ask_hotline" or answers.resolve_hotlines(text, answers.get_knowledge()):
+        return answers.answer_hotline(text)
+    if intent and intent.startswith("ask_scheme_"):
+        try:
+            return answers.answer_scheme(intent[len("ask_scheme_") :])
+        except KeyError:
+            pass
+    decision = router.fallback(text)
+    return decision.answer if decision.answer is not None else answers.answer_fallback()
+
+
+def _previous_user_text(tracker: Tracker) -> str | None:
+    """The user's message before the latest one (the problem a '帮我登记一下' refers to)."""
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    return str(users[-2].get("text") or "") if len(users) >= 2 else None
+
+
 # --- intake -----------------------------------------------------------------------------------
 
 
@@ -70,8 +94,22 @@ class ActionStartAppeal(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        text = user_text(tracker)
+        kb = answers.get_knowledge()
+        place = router.other_place(text) if text else None
+        if place is not None:  # "我们厂在万盛那边，能在这反映不": what this assistant covers
+            send(dispatcher, router.answer_other_place(place, kb))
+            return []
+        channel = router.channel_question(text, kb) if text else None
+        if channel is not None:
+            # "投诉电话是好多" asks where to complain: the channel, and no draft (the form that
+            # follows has nothing to ask without one).
+            send(dispatcher, channel)
+            return []
         events = [*_clear_draft(), SlotSet("appeal_draft_id", uuid.uuid4().hex)]
-        content = content_from_opening(user_text(tracker))
+        content = content_from_history(text, _previous_user_text(tracker))
+        if content is None and not is_request_only(text):
+            content = content_from_opening(text)
         if content:
             events.append(SlotSet("appeal_content", content))
         dispatcher.utter_message(text="好的，我来帮您登记诉求，需要几项信息，随时可以说“取消”。")
@@ -84,6 +122,27 @@ class ValidateAppealForm(FormValidationAction):
 
     def name(self) -> str:
         return "validate_appeal_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        requested = tracker.get_slot("requested_slot")
+        intent = tracker.latest_message.get("intent") or {}
+        text = user_text(tracker)
+        what = form_interrupt.kind(
+            text, intent.get("name"), float(intent.get("confidence") or 0.0), str(requested)
+        )
+        if not requested or what is None:
+            return await super().run(dispatcher, tracker, domain)
+        # Not an answer: reply to it and keep the question open (the form asks it again).
+        if what == form_interrupt.GOODBYE:
+            dispatcher.utter_message(text=form_interrupt.PAUSED)
+        elif what == form_interrupt.STATUS:
+            dispatcher.utter_message(text=form_interrupt.NOT_SUBMITTED)
+        else:
+            send(dispatcher, side_answer(text, intent.get("name")))
+            dispatcher.utter_message(text=form_interrupt.RESUME)
+        return [SlotSet(str(requested), None)]
 
     async def required_slots(
         self,
@@ -218,7 +277,9 @@ class ActionStartCorrection(Action):
         field = field if field in FORM_FIELDS else appeal_chat.field_from_text(user_text(tracker))
         if field is None:  # the read-back follows, with a button per answer
             return [SlotSet("appeal_pending", False)]
-        return [SlotSet(field, None), SlotSet("appeal_pending", False)]
+        # "电话错了，是139…": the new value is applied at once and the read-back follows.
+        value = inline_value(field, user_text(tracker))
+        return [SlotSet(field, value), SlotSet("appeal_pending", False)]
 
 
 @guarded

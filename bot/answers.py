@@ -231,7 +231,11 @@ def answer_hotline(query: str | None, kb: KnowledgeBase | None = None) -> Answer
     found = resolve_hotlines(query, kb)
     if found:
         blocks = ["\n".join(_render_hotline(line, kb)) for line in found]
-        return Answer("为您查到以下联系方式：\n" + "\n\n".join(blocks))
+        home = all(line.region is Region.NANCHUAN for line in found)
+        head = (
+            f"为您查到{Region.NANCHUAN.value}的以下联系方式：" if home else "为您查到以下联系方式："
+        )
+        return Answer(head + "\n" + "\n\n".join(blocks))
     phones = [
         h
         for h in kb.hotlines.values()

@@ -235,7 +235,7 @@ def choose_for_evaluation(appeals: Sequence[Appeal], satisfied: bool) -> Answer:
 
 def nothing_to_evaluate(kb: KnowledgeBase | None = None) -> Answer:
     return Answer(
-        "您目前没有待评价的诉求。承办单位反馈办理情况后，我们会请您评价。"
+        "您目前没有待评价的诉求：诉求还没有办理反馈，暂不能评价。承办单位反馈后，我们会请您评价。"
         f"如有疑问请拨打{primary_contact(_kb(kb))}。"
     )
 

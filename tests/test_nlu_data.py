@@ -187,3 +187,46 @@ def test_entity_share(examples_by_intent):
         )
         share = with_entity / len(msgs)
         assert low <= share <= high, f"{intent}: {share:.0%} of examples carry {entity}"
+
+
+EVAL_DIR = ROOT.parent / "shared" / "eval"
+MIN_LEAK_CHARS = 9
+_ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
+_NOT_TEXT = re.compile(r"[\s，。？！,.?!、~～…“”\"']+")
+
+
+def _plain(text: str) -> str:
+    """An example without entity annotations, spaces and punctuation, for comparison."""
+    text = _ANNOTATION.sub(lambda m: m.group(1) or m.group(2) or "", text)
+    return _NOT_TEXT.sub("", text).lower()
+
+
+def _eval_messages() -> list[str]:
+    """Every user message of the public evaluation sets (single cases and dialog steps)."""
+    messages: list[str] = []
+    for path in sorted(EVAL_DIR.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for item in data if isinstance(data, list) else data.get("cases", []):
+            if not isinstance(item, dict):
+                continue
+            for key in ("message", "text"):
+                if isinstance(item.get(key), str):
+                    messages.append(item[key])
+            for step in item.get("steps") or []:
+                if isinstance(step, dict) and isinstance(step.get("say"), str):
+                    messages.append(step["say"])
+    return messages
+
+
+@pytest.mark.skipif(not EVAL_DIR.is_dir(), reason="the shared evaluation sets are not present")
+def test_no_evaluation_message_is_training_data():
+    """The eval sets measure understanding of unseen words; a copied message would hide that.
+
+    Stock replies shorter than MIN_LEAK_CHARS ("好的", "确认", "我要反映问题", "我的诉求办到哪了")
+    are the commands every user types and must stay in the training data.
+    """
+    training = {_plain(example) for _, _, example in _raw_examples()}
+    messages = _eval_messages()
+    leaked = [m for m in messages if len(_plain(m)) >= MIN_LEAK_CHARS and _plain(m) in training]
+    assert messages, "no evaluation messages found"
+    assert not leaked, f"evaluation messages in data/nlu: {leaked[:5]}"

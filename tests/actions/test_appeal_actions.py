@@ -168,3 +168,91 @@ def test_evaluation_with_several_responded_appeals_asks_which(service: AppealSer
     )
     assert slots_set(events)["evaluation_number"] == numbers[1]
     assert all(service.get(n).status is Status.RESPONDED for n in numbers)  # nothing yet
+
+
+def test_a_bare_request_takes_the_problem_described_just_before() -> None:
+    from actions.appeal_actions import ActionStartAppeal
+
+    t = tracker("麻烦帮我登记一下", "report_appeal")
+    t.events.insert(
+        0,
+        {
+            "event": "user",
+            "text": "仓库旁边的排水沟堵了两周，一下雨就漫进来，找谁管嘛",
+            "parse_data": {"intent": {"name": "nlu_fallback"}},
+        },
+    )
+    _, events = run(ActionStartAppeal(), t)
+    content = [e["value"] for e in events if e.get("name") == "appeal_content"]
+    assert content[-1] == "仓库旁边的排水沟堵了两周，一下雨就漫进来"
+
+
+def test_a_bare_request_alone_is_not_the_content() -> None:
+    from actions.appeal_actions import ActionStartAppeal
+
+    _, events = run(ActionStartAppeal(), tracker("我这边想反映个事情", "report_appeal"))
+    assert not [e for e in events if e.get("name") == "appeal_content" and e.get("value")]
+
+
+def test_a_correction_with_its_value_applies_it() -> None:
+    _, events = run(
+        ActionStartCorrection(),
+        tracker("手机号填错了 应该是13677778888", "correct_appeal", slots=DRAFT),
+    )
+    assert SlotSet("contact_phone", "13677778888") in events
+    _, events = run(
+        ActionStartCorrection(),
+        tracker("企业名称不对，改成南川区长青建材有限公司", "correct_appeal", slots=DRAFT),
+    )
+    assert SlotSet("enterprise_name", "南川区长青建材有限公司") in events
+
+
+def _in_form(text: str, intent: str, requested: str, confidence: float = 0.95):
+    slots = {"appeal_draft_id": "d1", "requested_slot": requested, requested: text}
+    t = tracker(text, intent, slots=slots, active_loop="appeal_form")
+    t.latest_message["intent"]["confidence"] = confidence
+    t.events.append({"event": "slot", "name": requested, "value": text})  # as the form extracted
+    return t
+
+
+def test_a_side_question_in_the_form_is_answered_and_the_field_stays_open() -> None:
+    t = _in_form("顺便问下 燃气报装电话是好多", "ask_hotline", "enterprise_name")
+    messages, events = run(ValidateAppealForm(), t)
+    assert "023-71420888" in texts(messages)
+    assert SlotSet("enterprise_name", None) in events
+
+
+def test_goodbye_in_the_form_pauses_without_taking_it_as_a_name() -> None:
+    messages, events = run(
+        ValidateAppealForm(), _in_form("今天先这样 拜拜", "goodbye", "contact_name")
+    )
+    assert "还没有提交" in texts(messages)
+    assert SlotSet("contact_name", None) in events
+
+
+def test_a_name_is_still_a_name() -> None:
+    t = _in_form("重庆南川禾木科技有限公司", "ask_scheme_one_window", "enterprise_name", 0.5)
+    fields = ["appeal_content", "enterprise_name", "contact_name", "contact_phone"]
+    domain = {"forms": {"appeal_form": {"required_slots": fields}}}
+    _, events = run(ValidateAppealForm(), t, domain)
+    assert SlotSet("enterprise_name", "重庆南川禾木科技有限公司") in events
+
+
+def test_asking_where_to_complain_gets_the_channel_not_a_draft() -> None:
+    from actions.appeal_actions import ActionStartAppeal
+
+    messages, events = run(
+        ActionStartAppeal(), tracker("限下项目想投诉 监管热线是多少", "report_appeal")
+    )
+    assert "023-71423026" in texts(messages)
+    assert not [e for e in events if e.get("name") == "appeal_draft_id"]
+
+
+def test_an_appeal_from_another_district_gets_the_coverage_note() -> None:
+    from actions.appeal_actions import ActionStartAppeal
+
+    messages, events = run(
+        ActionStartAppeal(), tracker("我们公司在大足区 想在这里提个诉求", "report_appeal")
+    )
+    assert "南川区" in texts(messages)
+    assert not [e for e in events if e.get("name") == "appeal_draft_id"]
