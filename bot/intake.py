@@ -16,6 +16,8 @@ _MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
 _LANDLINE = re.compile(r"^023(\d{8})$")
 _REQUEST_VERB = re.compile(r"登记|反映|投诉|诉求|帮我|帮忙")
 _LOCAL_LANDLINE = re.compile(r"^([2-8]\d{7})$")
+# A run of digits (with the separators people type) inside a sentence, after NFKC normalisation.
+_PHONE_RUN = re.compile(r"\+?\d[\d\s\-—()（）]{6,}\d")
 # Answers that are not a name: acknowledgements and the bare words for "company" or "name".
 _NOT_NAMES = frozenset(
     [
@@ -104,10 +106,14 @@ def meaningful_length(text: str) -> int:
 def clean_phone(raw: str) -> str:
     """A Chinese mobile number or a 023 (Chongqing) landline, in a canonical form.
 
-    Full-width digits (１３９…) count, and an 8-digit local number is a 023 landline typed
-    without its area code.
+    Full-width digits (１３９…) count, an 8-digit local number is a 023 landline typed
+    without its area code, and a sentence holding exactly one number ("电话是139…") gives it.
     """
-    compact = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or ""))
+    normalized = unicodedata.normalize("NFKC", raw or "")
+    compact = _SEPARATORS.sub("", normalized)
+    runs = _PHONE_RUN.findall(normalized)
+    if len(runs) == 1 and not compact.isdigit():  # "电话是139…", "手机 139… 谢谢": the one number
+        compact = _SEPARATORS.sub("", runs[0])
     if match := _MOBILE.match(compact):
         return match.group(1)
     if match := _LANDLINE.match(compact):

@@ -13,13 +13,19 @@ from bot.intake import InvalidField, clean_name, clean_phone, content_from_histo
         ("１３６ ００１２ ３４５６", "13600123456"),  # full-width digits from a phone keyboard
         ("72345678", "023-72345678"),  # a local landline without the area code
         ("023 7234 5678", "023-72345678"),
+        ("电话是１３９１２３４５６７８", "13912345678"),  # the one number in a sentence
+        ("我手机 138-0012-3456 谢谢", "13800123456"),
+        ("座机023-7234 5678", "023-72345678"),
     ],
 )
 def test_phones_people_type(typed: str, stored: str) -> None:
     assert clean_phone(typed) == stored
 
 
-@pytest.mark.parametrize("typed", ["1360012345", "12345678901", "0231234"])
+@pytest.mark.parametrize(
+    "typed",
+    ["1360012345", "12345678901", "0231234", "13800123456或者13900123456", "电话是123"],
+)
 def test_not_a_phone(typed: str) -> None:
     with pytest.raises(InvalidField):
         clean_phone(typed)
