@@ -155,8 +155,8 @@ class _EntityAnswerAction(Action, ABC):
             kb = get_knowledge()
             answer = (
                 answers.answer_materials(topic.id, kb)
-                if topic.kind == "stage"
-                else followup.follow_up(text, topic, kb)
+                if topic.kind == "stage" and not followup.asks_contact(text)
+                else followup.follow_up(text, topic, kb)  # "这步有咨询电话不": the stage's line
             )
             if answer is not None:
                 send(dispatcher, _noted(answer, text))
@@ -283,6 +283,12 @@ class ActionHelp(Action):
             decision = router.fallback(text)
             if decision.kind == "fact" and decision.answer is not None:
                 send(dispatcher, decision.answer)
+                return []
+        topic = _topic(tracker) if text and followup.asks_contact(text) else None
+        if topic is not None:  # "中午有人接电话不" after a topic reads like a help request
+            answer = followup.follow_up(text, topic, get_knowledge())
+            if answer is not None:
+                send(dispatcher, _noted(answer, text))
                 return []
         send(dispatcher, answers.answer_help())
         return []
@@ -419,7 +425,7 @@ class ActionAcknowledge(Action):
 
 
 _ASKS = re.compile(
-    r"[？?]|呢|吗|啥|什么|哪|几|多少|好多|怎么|咋|[不没]$|是不是|要不要|还要|能不能|有没有|可不可以"
+    r"[？?]|呢|吗|啥|什么|哪|谁|几|多少|好多|怎么|咋|[不没]$|是不是|要不要|还要|能不能|有没有|可不可以"
 )
 
 

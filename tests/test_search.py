@@ -102,6 +102,17 @@ def test_a_plain_list_question_is_left_to_the_list_answer(kb) -> None:
     assert route("房屋首次登记要准备哪些材料", kb).kind == "none"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "出让国有建设用地使用权首次登记要哪些材料",  # the stage's name shares 国有建设用地使用权…
+        "国有建设用地使用权及房屋所有权首次登记 要交啥子",
+    ],
+)
+def test_a_stage_named_in_full_is_not_one_of_its_materials(kb, text: str) -> None:
+    assert route(text, kb).kind == "none"
+
+
 def test_follow_up_on_the_current_stage(kb) -> None:
     answer = route("不用我们交的那些从哪来", kb, kb.stage("stage_4")).answer
     assert answer is not None and "不动产登记系统" in answer.text

@@ -73,7 +73,12 @@ def analyse(text: str, kb: KnowledgeBase, stages: list[Stage]) -> StageFacts:
     stage_words += [a.term for a in kb.land.ambiguous_terms]
     found = _find_materials(_without(query, stage_words), candidates, MIN_COMMON)
     if not found:
-        found = _find_materials(query, candidates, MIN_COMMON_WITH_STAGE_WORDS)
+        # Aliases such as 出让合同 may be part of a material's name; a stage's full name is not
+        # ("出让国有建设用地使用权首次登记要哪些材料" names the stage, not its 出让合同 material).
+        stage_names = [s.name for s in kb.stages]
+        found = _find_materials(
+            _without(query, stage_names), candidates, MIN_COMMON_WITH_STAGE_WORDS
+        )
     if found and not stages and not _SUBMIT.search(query):
         # No stage named and no word about handing something in: only a long match counts
         # ("开办企业营业执照多久能拿到" is about the business licence, not a stage's material).

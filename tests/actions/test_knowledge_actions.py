@@ -230,3 +230,28 @@ def test_a_yes_no_question_about_one_material_is_answered() -> None:
     messages, _ = run(ActionAcknowledge(), tracker("不动产登记申请书是不是还得我们来填", "affirm"))
     reply = texts(messages)
     assert "【土地出让合同】" in reply and "前置" in reply
+
+
+@pytest.mark.parametrize(
+    ("action", "text", "intent"),
+    [
+        (ActionAnswerMaterials(), "这步有专门的咨询电话不", "ask_materials"),
+        (ActionHelp(), "中午有人接电话不", "help"),
+    ],
+)
+def test_a_contact_follow_up_on_a_stage_gives_the_land_line(action, text: str, intent: str) -> None:
+    t = _with_history(tracker(text, intent), [("房屋首次登记要交哪些材料", "ask_materials")])
+    messages, _ = run(action, t)
+    reply = texts(messages)
+    assert "023-71422479" in reply
+    assert "申请人身份证明" not in reply  # not the stage's list again
+
+
+def test_who_fetches_the_exempt_ones_read_as_yes_is_answered() -> None:
+    from actions.knowledge_actions import ActionAcknowledge
+
+    t = _with_history(
+        tracker("免提交的那些是谁去调", "affirm"), [("土地出让合同要哪些材料", "ask_materials")]
+    )
+    messages, _ = run(ActionAcknowledge(), t)
+    assert "交易中心移交" in texts(messages)
