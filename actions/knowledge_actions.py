@@ -99,6 +99,15 @@ def _picked(tracker: Tracker) -> answers.Answer | None:
     return None
 
 
+def _answer_pick(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Answer a number typed at the bot's last picker with that button's answer; True if so."""
+    picked = _picked(tracker)
+    if picked is None:
+        return False
+    send(dispatcher, picked)
+    return True
+
+
 async def _start_appeal(
     dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
 ) -> list[EventType]:
@@ -139,9 +148,7 @@ class _EntityAnswerAction(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        picked = _picked(tracker)
-        if picked is not None:
-            send(dispatcher, picked)
+        if _answer_pick(dispatcher, tracker):
             return [SlotSet(self.entity, None)]
         text = user_text(tracker)
         context = None if text and self.finds(text) else _context_stage(tracker)
@@ -251,9 +258,7 @@ class ActionAnswerScheme(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        picked = _picked(tracker)
-        if picked is not None:
-            send(dispatcher, picked)
+        if _answer_pick(dispatcher, tracker):
             return []
         text = user_text(tracker)
         context = _context_stage(tracker) if followup.is_short(text) else None
@@ -327,9 +332,7 @@ class ActionFallback(Action):
     async def _answer(
         cls, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, text: str
     ) -> list[EventType] | None:
-        picked = _picked(tracker)
-        if picked is not None:
-            send(dispatcher, picked)
+        if _answer_pick(dispatcher, tracker):
             return []
         return await _routed(dispatcher, tracker, domain, cls.decide(tracker, text))
 
@@ -386,9 +389,7 @@ class ActionGoodbye(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        picked = _picked(tracker)
-        if picked is not None:
-            send(dispatcher, picked)
+        if _answer_pick(dispatcher, tracker):
             return []
         dispatcher.utter_message(response="utter_goodbye")
         return []
@@ -406,9 +407,7 @@ class ActionAcknowledge(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        picked = _picked(tracker)
-        if picked is not None:
-            send(dispatcher, picked)
+        if _answer_pick(dispatcher, tracker):
             return []
         text = user_text(tracker)
         if len(text) > 3 and _ASKS.search(text):  # not "好的谢谢": a follow-up question
