@@ -74,10 +74,26 @@ def side_answer(text: str, intent: str | None) -> Answer:
     return decision.answer if decision.answer is not None else answers.answer_fallback()
 
 
+# Intents of messages that act on the conversation or on an appeal rather than describe a
+# problem: "我的诉求办到哪了" before "我要反映问题" is not the new appeal's content.
+_NOT_A_PROBLEM = frozenset(
+    {
+        "greet", "goodbye", "thank", "affirm", "deny", "help", "bot_challenge", "cancel",
+        "ask_appeal_status", "remind_evaluation", "evaluate_satisfied", "evaluate_unsatisfied",
+        "correct_appeal", "subscribe", "unsubscribe",
+    }
+)  # fmt: skip
+
+
 def _previous_user_text(tracker: Tracker) -> str | None:
-    """The user's message before the latest one (the problem a '帮我登记一下' refers to)."""
+    """The user's message before the latest one (the problem a '帮我登记一下' refers to), unless
+    it was understood as something other than a description of a problem."""
     users = [e for e in tracker.events if e.get("event") == "user"]
-    return str(users[-2].get("text") or "") if len(users) >= 2 else None
+    if len(users) < 2:
+        return None
+    previous = users[-2]
+    intent = ((previous.get("parse_data") or {}).get("intent") or {}).get("name")
+    return None if intent in _NOT_A_PROBLEM else str(previous.get("text") or "")
 
 
 # --- intake -----------------------------------------------------------------------------------

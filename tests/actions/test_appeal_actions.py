@@ -187,6 +187,22 @@ def test_a_bare_request_takes_the_problem_described_just_before() -> None:
     assert content[-1] == "仓库旁边的排水沟堵了两周，一下雨就漫进来"
 
 
+def test_a_status_query_before_the_request_is_not_the_content() -> None:
+    from actions.appeal_actions import ActionStartAppeal
+
+    t = tracker("我要反映问题", "report_appeal")
+    t.events.insert(
+        0,
+        {
+            "event": "user",
+            "text": "上回提的那个事情办到哪一步了",
+            "parse_data": {"intent": {"name": "ask_appeal_status"}},
+        },
+    )
+    _, events = run(ActionStartAppeal(), t)
+    assert not [e for e in events if e.get("name") == "appeal_content" and e.get("value")]
+
+
 def test_a_bare_request_alone_is_not_the_content() -> None:
     from actions.appeal_actions import ActionStartAppeal
 
