@@ -200,7 +200,6 @@ async def appeal_action(request: web.Request) -> web.Response:
 
     number = request.match_info["number"]
     appeal = await in_thread(perform, console.service, user, number, action, body)
-    await console.announce(action, appeal)
     return web.json_response(await in_thread(appeal_json, console, user, appeal))
 
 

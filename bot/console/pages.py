@@ -405,7 +405,6 @@ async def appeal_action(request: web.Request) -> web.Response:
     except InvalidInput:
         code = f"invalid-{action}" if f"invalid-{action}" in ERRORS else "invalid"
         raise web.HTTPSeeOther(f"{target}{sep}err={code}") from None
-    await console.announce(action, appeal)
     if target == default:
         target = f"/appeals/{quote(appeal.number)}"
     raise web.HTTPSeeOther(f"{target}{sep}msg={action}")

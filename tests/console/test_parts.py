@@ -160,7 +160,6 @@ def test_console_process_serves_on_loopback(tmp_path: Path) -> None:
         "APPEALS_DB_URL": f"sqlite:///{tmp_path / 'p.db'}",
         "CONSOLE_PORT": str(port),
         "TELEGRAM_TOKEN": "",
-        "CONSOLE_TELEGRAM_TOKEN": "",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.console"],
