@@ -416,7 +416,7 @@ class ValidateEvaluationForm(FormValidationAction):
 
 @guarded
 class ActionSubmitEvaluation(Action):
-    """Record the opinion; 不满意 goes straight back to the unit for another round."""
+    """Record the opinion; 不满意 goes back to the 区营商办, who dispatches it again."""
 
     def name(self) -> str:
         return "action_submit_evaluation"

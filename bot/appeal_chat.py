@@ -243,22 +243,18 @@ def nothing_to_evaluate(kb: KnowledgeBase | None = None) -> Answer:
 def record_evaluation(
     service: AppealService, appeal: Appeal, satisfied: bool, reason: str | None, actor: str
 ) -> Appeal:
-    """评价; 不满意 sends the appeal straight back to its unit for another round (再次交办)."""
-    evaluated = service.evaluate(appeal.number, satisfied, reason, actor)
-    if satisfied or evaluated.unit_id is None or evaluated.category is None:
-        return evaluated
-    return service.dispatch(evaluated.number, evaluated.unit_id, evaluated.category, actor)
+    """评价, one store transaction; 不满意 goes back to the 区营商办, who dispatches it again."""
+    return service.evaluate(appeal.number, satisfied, reason, actor)
 
 
 def evaluation_recorded(appeal: Appeal, satisfied: bool, kb: KnowledgeBase | None = None) -> Answer:
     kb = _kb(kb)
     if satisfied:
         return Answer(f"感谢您的评价！诉求{appeal.number}已记录为“满意”。")
-    lines = [f"已记录您的意见。诉求{appeal.number}已重新交办给承办单位办理。"]
-    if appeal.status is Status.DISPATCHED and appeal.handling_due_date:
-        lines.append(
-            f"新的办结期限：{_day(appeal.handling_due_date)}"
-            f"{_provisional(appeal.handling_due_provisional_year)}。"
-        )
-    lines.append(f"如有疑问请拨打{primary_contact(kb)}。")
+    days = kb.appeal_process.time_limits.dispatch_working_days
+    lines = [
+        f"已记录您的意见。诉求{appeal.number}已转回区营商办，"
+        f"将在{days}个工作日内重新交办给承办单位办理。",
+        f"如有疑问请拨打{primary_contact(kb)}。",
+    ]
     return Answer("".join(lines))

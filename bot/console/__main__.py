@@ -13,7 +13,6 @@ from aiohttp import web
 
 from bot import log_safety
 from bot.console.context import Console
-from bot.console.notify import NotifySettings, TelegramNotifier
 from bot.console.web import create_app
 from bot.store import open_service
 
@@ -30,11 +29,9 @@ def main(argv: list[str] | None = None) -> None:
     # INFO, but httpx at WARNING (its URLs carry the bot token) and phone numbers masked.
     log_safety.install(logging.INFO)
     service = open_service()
-    settings = NotifySettings.from_env()
     console = Console.over(
         service,
         secure_cookies=os.environ.get("CONSOLE_SECURE_COOKIES") == "1",
-        notifier=TelegramNotifier(settings) if settings else None,
     )
     try:
         web.run_app(

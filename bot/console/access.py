@@ -8,8 +8,11 @@ action the role may not take on a visible appeal is forbidden (403).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TypeVar
+
 from bot.console.accounts import Role, StaffUser
-from bot.store import Appeal, AppealNotFound
+from bot.store import Appeal, AppealNotFound, UnitMonthlyStats
 from bot.store.lifecycle import TRANSITIONS, Action
 
 # Console actions (URL slugs) -> the lifecycle actions they may perform.
@@ -29,6 +32,9 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
 }
 
 
+S = TypeVar("S", bound=UnitMonthlyStats)
+
+
 class Forbidden(Exception):
     """The user's role may not do this (HTTP 403)."""
 
@@ -38,6 +44,21 @@ def can_see(user: StaffUser, appeal: Appeal) -> bool:
     return user.role is Role.COORDINATOR or (
         user.unit_id is not None and appeal.unit_id == user.unit_id
     )
+
+
+def list_unit(user: StaffUser, requested: str | None) -> str | None:
+    """The unit a list or search is limited to: a handler's own unit whatever was asked;
+    for a coordinator the unit asked for (None: all units)."""
+    if user.role is Role.HANDLER:
+        return user.unit_id
+    return requested or None
+
+
+def visible_stats(user: StaffUser, stats: Iterable[S]) -> list[S]:
+    """The monthly figures ``user`` may see: a handler only its own unit's."""
+    if user.role is Role.HANDLER:
+        return [s for s in stats if s.unit_id == user.unit_id]
+    return list(stats)
 
 
 def require_visible(user: StaffUser, appeal: Appeal) -> Appeal:

@@ -215,18 +215,6 @@ class Accounts:
             )
 
     @translate_errors
-    def telegram_chats(self, unit_id: str) -> list[str]:
-        """Telegram chats linked by the active handlers of ``unit_id``."""
-        stmt = select(console_users.c.telegram_chat_id).where(
-            console_users.c.unit_id == unit_id,
-            console_users.c.role == Role.HANDLER.value,
-            console_users.c.active.is_(True),
-            console_users.c.telegram_chat_id.is_not(None),
-        )
-        with self.engine.connect() as conn:
-            return [str(c) for c in conn.execute(stmt).scalars()]
-
-    @translate_errors
     def authenticate(self, username: str, password: str) -> StaffUser | None:
         """The active user with these credentials, or None (same timing either way)."""
         with self.engine.connect() as conn:

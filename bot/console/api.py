@@ -109,7 +109,7 @@ async def appeals_list(request: web.Request) -> web.Response:
         status = Status(raw_status) if raw_status is not None else None
     except ValueError:
         raise InvalidInput(f"unknown status {raw_status!r}") from None
-    unit_id = user.unit_id if user.role is Role.HANDLER else request.query.get("unit_id")
+    unit_id = access.list_unit(user, request.query.get("unit_id"))
     limit = _int(request, "limit", 50, 500) or 1
     offset = _int(request, "offset", 0, 10**9)
 
@@ -200,7 +200,6 @@ async def appeal_action(request: web.Request) -> web.Response:
 
     number = request.match_info["number"]
     appeal = await in_thread(perform, console.service, user, number, action, body)
-    await console.announce(action, appeal)
     return web.json_response(await in_thread(appeal_json, console, user, appeal))
 
 
@@ -214,9 +213,9 @@ async def monthly_report(request: web.Request) -> web.Response:
         month = report.Month.parse(raw)
     except ValueError:
         raise InvalidInput("month must look like 2025-03") from None
-    stats = await in_thread(console.service.monthly_stats, month.year, month.month)
-    if user.role is Role.HANDLER:
-        stats = tuple(s for s in stats if s.unit_id == user.unit_id)
+    stats = access.visible_stats(
+        user, await in_thread(console.service.monthly_stats, month.year, month.month)
+    )
     return web.json_response({"month": str(month), "units": [stats_json(s) for s in stats]})
 
 

@@ -16,11 +16,10 @@ from argon2 import PasswordHasher
 
 from bot.console.accounts import Accounts
 from bot.console.lockout import LoginLockout
-from bot.console.notify import TelegramNotifier, dispatch_text
 from bot.console.queries import Queries
 from bot.console.routing import Router, get_router
 from bot.knowledge import KnowledgeBase, get_knowledge
-from bot.store import Appeal, AppealService
+from bot.store import AppealService
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 T = TypeVar("T")
@@ -53,7 +52,6 @@ class Console:
     clock: Callable[[], datetime] = utc_now
     secure_cookies: bool = False
     templates: jinja2.Environment = field(default_factory=make_templates)
-    notifier: TelegramNotifier | None = None
 
     @classmethod
     def over(
@@ -62,7 +60,6 @@ class Console:
         clock: Callable[[], datetime] | None = None,
         secure_cookies: bool = False,
         hasher: PasswordHasher | None = None,
-        notifier: TelegramNotifier | None = None,
     ) -> Console:
         """A console over ``service`` (sharing its engine) and the live knowledge base."""
         now = clock or utc_now
@@ -74,7 +71,6 @@ class Console:
             router=get_router(),
             clock=now,
             secure_cookies=secure_cookies,
-            notifier=notifier,
         )
 
     def now(self) -> datetime:
@@ -83,16 +79,6 @@ class Console:
     def unit_names(self) -> dict[str, str]:
         """Unit id -> name of the responsible units (from the knowledge base, no query)."""
         return {u.id: u.name for u in self.service.policy.units}
-
-    async def announce(self, action: str, appeal: Appeal) -> None:
-        """After a committed step: a dispatch is announced to the unit's linked handlers."""
-        if action != "dispatch" or self.notifier is None or appeal.unit_id is None:
-            return
-        chats = await in_thread(self.accounts.telegram_chats, appeal.unit_id)
-        label = self.service.policy.label_for(appeal.category or "")
-        unit_name = self.unit_names().get(appeal.unit_id, appeal.unit_id)
-        text = dispatch_text(appeal, unit_name, label, self.notifier.settings.public_url)
-        self.notifier.send_later(chats, text)
 
 
 CONSOLE: web.AppKey[Console] = web.AppKey("console", Console)

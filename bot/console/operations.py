@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.console.access import CONSOLE_ACTIONS, require_role, require_visible
 from bot.console.accounts import StaffUser
-from bot.store import Appeal, AppealService, InvalidInput, Status
+from bot.store import Appeal, AppealService, InvalidInput
 
 TRUE_WORDS = {"1", "true", "yes", "satisfied", "满意"}
 FALSE_WORDS = {"0", "false", "no", "unsatisfied", "不满意"}
@@ -72,9 +72,8 @@ def perform(
         notes = _text(params, "notes")
         assert notes is not None
         promised = _date(params, "promised_date")
-        if appeal.status is Status.DISPATCHED:  # record the response in one step
-            service.start(appeal.number, actor)
-        return service.respond(appeal.number, notes, actor, promised_date=promised)
+        # Taken up (if still only dispatched) and responded in one store transaction.
+        return service.respond(appeal.number, notes, actor, promised_date=promised, take_up=True)
     if action == "evaluate":
         return service.evaluate(
             appeal.number,

@@ -320,7 +320,7 @@ async def appeal_list(request: web.Request) -> web.Response:
         status = Status(status_raw) if status_raw else None
     except ValueError:
         status = None
-    unit_id = user.unit_id if user.role is Role.HANDLER else (request.query.get("unit") or None)
+    unit_id = access.list_unit(user, request.query.get("unit"))
     text = (request.query.get("q") or "").strip() or None
     offset = _page_offset(request)
 
@@ -405,7 +405,6 @@ async def appeal_action(request: web.Request) -> web.Response:
     except InvalidInput:
         code = f"invalid-{action}" if f"invalid-{action}" in ERRORS else "invalid"
         raise web.HTTPSeeOther(f"{target}{sep}err={code}") from None
-    await console.announce(action, appeal)
     if target == default:
         target = f"/appeals/{quote(appeal.number)}"
     raise web.HTTPSeeOther(f"{target}{sep}msg={action}")
@@ -423,10 +422,7 @@ def _month(request: web.Request, console: Console) -> report.Month:
 
 
 def _stats(console: Console, user: StaffUser, month: report.Month) -> list[Any]:
-    stats = console.service.monthly_stats(month.year, month.month)
-    if user.role is Role.HANDLER:
-        return [s for s in stats if s.unit_id == user.unit_id]
-    return list(stats)
+    return access.visible_stats(user, console.service.monthly_stats(month.year, month.month))
 
 
 async def report_page(request: web.Request) -> web.Response:

@@ -138,12 +138,6 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return await handler(request)
 
 
-async def _close_notifier(app: web.Application) -> None:
-    notifier = app[CONSOLE].notifier
-    if notifier is not None:
-        await notifier.close()
-
-
 def create_app(console: Console) -> web.Application:
     """The console application over ``console``'s store and accounts."""
     app = web.Application(
@@ -152,7 +146,6 @@ def create_app(console: Console) -> web.Application:
     )
     app[CONSOLE] = console
     app[THROTTLE] = LoginLockout(console.service.engine, console.now)
-    app.on_cleanup.append(_close_notifier)  # type: ignore[arg-type]  # aiohttp stub quirk
     pages.add_routes(app)
     api.add_routes(app)
     return app

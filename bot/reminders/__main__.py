@@ -50,7 +50,9 @@ def _run(settings: Settings, once: bool) -> int:
         bot = make_bot(settings.telegram_token, settings.telegram_api_base or DEFAULT_API_BASE)
         staff = TelegramSender(bot)
     sender = Router(RasaSender(settings.rasa_url, settings.rasa_token), staff)
-    scheduler = Scheduler(service.engine, rules, kb, sender, settings.staff)
+    scheduler = Scheduler(
+        service.engine, rules, kb, sender, settings.staff, console_url=settings.console_url
+    )
     try:
         if once:
             try:

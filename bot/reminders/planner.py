@@ -28,6 +28,7 @@ from bot.reminders.window import Window
 from bot.store.errors import StoreError, unavailable_as_store_error
 from bot.store.lifecycle import Status
 from bot.store.models import appeals, reminders, subscriptions
+from bot.store.policy import AppealPolicy, policy_from_knowledge
 from bot.workdays import (
     add_working_days,
     counts_as_workday,
@@ -44,6 +45,8 @@ RuleError = Callable[[str, Exception], object]  # (rule id, error): log and coun
 # believes ``reminders`` is still small picks nested-loop scans for the NOT EXISTS checks, which
 # makes the next passes quadratic until autovacuum catches up.
 REFRESH_STATISTICS_AFTER = 1000
+DEFAULT_CONSOLE_URL = "http://127.0.0.1:8080"  # the console's default address (CONSOLE_PORT)
+CONTENT_CHARS = 200  # of an appeal's text in a staff message; the link shows it all
 HANDLING = (Status.DISPATCHED.value, Status.IN_PROGRESS.value)
 FINISHED = (Status.CLOSED.value, Status.REVISITED.value)
 _COLUMNS = [
@@ -55,7 +58,10 @@ _COLUMNS = [
     appeals.c.sender_id,
     appeals.c.status,
     appeals.c.unit_id,
+    appeals.c.category,
+    appeals.c.time_limit_days,
     appeals.c.round,
+    appeals.c.dispatched_at,
     appeals.c.received_at,
     appeals.c.dispatch_due,
     appeals.c.handling_due,
@@ -91,9 +97,14 @@ class Planner:
     kb: KnowledgeBase
     window: Window
     staff: StaffDirectory
+    console_url: str = DEFAULT_CONSOLE_URL
+    policy: AppealPolicy | None = None  # category labels; default: the knowledge base's
 
     def __post_init__(self) -> None:
         """Read every scheme's milestone dates now: an unreadable date stops start-up."""
+        if self.policy is None:
+            self.policy = policy_from_knowledge(self.kb)
+        self.console_url = self.console_url.rstrip("/")
         for rule in self.rules.rules:
             if rule.scheme is not None:
                 scheme_periods(self.kb, rule.scheme)
@@ -129,6 +140,7 @@ class Planner:
         self, conn: Connection, rule: Rule, now: datetime, directory: StaffDirectory
     ) -> Iterator[Planned]:
         planners: dict[Trigger, Callable[..., Iterator[Planned]]] = {
+            Trigger.DISPATCHED: self._dispatched,
             Trigger.NOT_DISPATCHED: self._not_dispatched,
             Trigger.HANDLING_DUE_NEXT_WORKING_DAY: self._due_next_working_day,
             Trigger.HANDLING_OVERDUE: self._overdue,
@@ -144,6 +156,18 @@ class Planner:
             *conditions, not_planned(rule.id, occurrence, appeal_id=appeals.c.id)
         )
         return list(conn.execute(stmt))
+
+    def _dispatched(
+        self, conn: Connection, rule: Rule, now: datetime, directory: StaffDirectory
+    ) -> Iterator[Planned]:
+        a = appeals.c
+        occurrence = "r" + a.round.cast(reminders.c.occurrence.type)
+        for row in self._select(conn, rule, occurrence, a.status == Status.DISPATCHED.value):
+            due_at = row.dispatched_at
+            expires_at = self._valid_until(due_at, rule)
+            if due_at <= now and (expires_at is None or now < expires_at):
+                occ = f"r{row.round}"
+                yield from self._to_staff(rule, row, occ, due_at, expires_at, directory)
 
     def _not_dispatched(
         self, conn: Connection, rule: Rule, now: datetime, directory: StaffDirectory
@@ -315,10 +339,15 @@ class Planner:
         due_text = _day(deadline_date(due)) if due else ""
         if due and provisional:  # never state a reckoned date as certain
             due_text += f"（暂按周末推算，待录入{provisional}年节假日安排）"
+        assert self.policy is not None  # set in __post_init__
+        content = row.content if len(row.content) <= CONTENT_CHARS else row.content[:CONTENT_CHARS]
         return {
             "number": row.number,
             "enterprise": row.enterprise,
-            "content": row.content,
+            "content": content,
+            "category": self.policy.label_for(row.category) if row.category else "",
+            "days": str(row.time_limit_days or ""),
+            "link": f"{self.console_url}/appeals/{row.number}",
             "unit": unit.name if unit else (row.unit_id or ""),
             "received": _day(local_date(row.received_at)),
             "due": due_text,

@@ -25,6 +25,8 @@ _FINISHED = {Status.CLOSED.value, Status.REVISITED.value}
 
 def _appeal_reason(trigger: Trigger, reminder: Reminder, row: Mapping[str, Any]) -> str | None:
     status, same_round = row["status"], row["round"] == reminder.round
+    if trigger is Trigger.DISPATCHED:  # taken up or moved on meanwhile: the notice is moot
+        return None if status == Status.DISPATCHED.value and same_round else f"appeal is {status}"
     if trigger is Trigger.NOT_DISPATCHED:
         return None if status == Status.SUBMITTED.value else f"appeal is {status}"
     if trigger in (Trigger.HANDLING_DUE_NEXT_WORKING_DAY, Trigger.HANDLING_OVERDUE):

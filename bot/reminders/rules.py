@@ -25,6 +25,7 @@ class RulesError(ValueError):
 
 
 class Trigger(str, Enum):
+    DISPATCHED = "dispatched"
     NOT_DISPATCHED = "not_dispatched"
     HANDLING_DUE_NEXT_WORKING_DAY = "handling_due_next_working_day"
     HANDLING_OVERDUE = "handling_overdue"
@@ -42,12 +43,16 @@ class Audience(str, Enum):
 
 
 APPEAL_FIELDS = {"number", "enterprise", "content", "unit", "received", "due", "promised"}
+# The dispatch notice also names the category (label and working days) and links the console.
+DISPATCH_FIELDS = {"category", "days", "link"}
 # Which placeholders each trigger can fill, and which audiences make sense for it.
 PLACEHOLDERS: dict[Trigger, set[str]] = {
     **{t: APPEAL_FIELDS | {"hotline"} for t in Trigger if t is not Trigger.SCHEME_MILESTONES},
+    Trigger.DISPATCHED: APPEAL_FIELDS | DISPATCH_FIELDS | {"hotline"},
     Trigger.SCHEME_MILESTONES: {"scheme", "period", "milestones", "hotline"},
 }
 AUDIENCES: dict[Trigger, set[Audience]] = {
+    Trigger.DISPATCHED: {Audience.UNIT_HANDLERS},
     Trigger.NOT_DISPATCHED: {Audience.COORDINATORS},
     Trigger.HANDLING_DUE_NEXT_WORKING_DAY: {Audience.UNIT_HANDLERS, Audience.COORDINATORS},
     Trigger.HANDLING_OVERDUE: {Audience.UNIT_HANDLERS, Audience.COORDINATORS},

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 
 from bot.knowledge import KnowledgeBase
 from bot.reminders.delivery import DeliveryFailed, Sender
-from bot.reminders.planner import Planner
+from bot.reminders.planner import DEFAULT_CONSOLE_URL, Planner
 from bot.reminders.relevance import why_not
 from bot.reminders.rules import RuleSet
 from bot.reminders.staff import StaffDirectory
@@ -79,6 +79,7 @@ class Scheduler:
         clock: Clock | None = None,
         worker: str | None = None,
         batch: int = 200,
+        console_url: str = DEFAULT_CONSOLE_URL,
     ) -> None:
         self.engine = engine
         self.rules = rules
@@ -88,7 +89,7 @@ class Scheduler:
         self.batch = batch
         self.window = Window(rules.delivery_window)
         self.store = ReminderStore(engine)
-        self.planner = Planner(rules, kb, self.window, staff or StaffDirectory())
+        self.planner = Planner(rules, kb, self.window, staff or StaffDirectory(), console_url)
         self._rules = {rule.id: rule for rule in rules.rules}
 
     def _now(self) -> datetime:

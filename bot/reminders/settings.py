@@ -8,6 +8,7 @@
 | ``TELEGRAM_TOKEN`` / ``TELEGRAM_API_BASE`` | unset / official | the bot that writes to staff |
 | ``REMINDER_COORDINATOR_CHATS`` | empty | extra coordinator chat ids, comma-separated |
 | ``REMINDER_UNIT_CHATS`` | empty | extra handler chats: ``unit_id:chat,chat;unit_id:chat`` |
+| ``CONSOLE_PUBLIC_URL`` | http://127.0.0.1:$CONSOLE_PORT | the console as staff reach it (links) |
 | ``REMINDER_INTERVAL`` | 60 | seconds between passes |
 | ``REMINDER_RULES`` | bot/reminders/rules.yaml | the rules file |
 """
@@ -36,6 +37,7 @@ class Settings:
     staff: StaffDirectory
     interval: float
     rules_file: Path
+    console_url: str = "http://127.0.0.1:8080"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -56,4 +58,8 @@ class Settings:
             ),
             interval=float(env.get("REMINDER_INTERVAL", "60")),
             rules_file=Path(env.get("REMINDER_RULES") or RULES_FILE),
+            console_url=(
+                env.get("CONSOLE_PUBLIC_URL")
+                or f"http://127.0.0.1:{env.get('CONSOLE_PORT') or '8080'}"
+            ).rstrip("/"),
         )

@@ -124,30 +124,45 @@ class AppealService:
         now = self._now()
         with self.engine.begin() as conn:
             row = self._fetch(conn, number, lock=True)
-            source = Status(row.status)
-            target = next_status(row.number, action, source)
-            values = changes(conn, row, now)
-            values.update(status=target.value, version=row.version + 1, updated_at=now)
-            result = conn.execute(
-                update(appeals)
-                .where(appeals.c.id == row.id, appeals.c.version == row.version)
-                .values(**values)
-            )
-            if result.rowcount != 1:  # cannot happen under the row lock; never write blindly
-                raise StoreError(f"appeal {row.number} changed concurrently; retry")
-            self._log(
-                conn,
-                row.id,
-                at=now,
-                actor=actor,
-                action=action.value,
-                from_status=source.value,
-                to_status=target.value,
-                note=note,
-                round=values.get("round", row.round),
-                unit_id=values.get("unit_id", row.unit_id),
-            )
+            row = self._step(conn, row, action, actor, note, changes, now)
             return self._reload(conn, row.id)
+
+    def _step(
+        self,
+        conn: Connection,
+        row: Row,
+        action: Action,
+        actor: str,
+        note: str | None,
+        changes: Changes,
+        now: datetime,
+    ) -> Row:
+        """One step of the lifecycle table on ``row``, locked in ``conn``'s transaction: the
+        row updated and the event logged; returns the row as it is now."""
+        source = Status(row.status)
+        target = next_status(row.number, action, source)
+        values = changes(conn, row, now)
+        values.update(status=target.value, version=row.version + 1, updated_at=now)
+        result = conn.execute(
+            update(appeals)
+            .where(appeals.c.id == row.id, appeals.c.version == row.version)
+            .values(**values)
+        )
+        if result.rowcount != 1:  # cannot happen under the row lock; never write blindly
+            raise StoreError(f"appeal {row.number} changed concurrently; retry")
+        self._log(
+            conn,
+            row.id,
+            at=now,
+            actor=actor,
+            action=action.value,
+            from_status=source.value,
+            to_status=target.value,
+            note=note,
+            round=values.get("round", row.round),
+            unit_id=values.get("unit_id", row.unit_id),
+        )
+        return conn.execute(select(appeals).where(appeals.c.id == row.id)).one()
 
     # ------------------------------------------------------------------ units
 
@@ -363,18 +378,41 @@ class AppealService:
 
     @translate_errors
     def respond(
-        self, number: str, notes: str, actor: str, promised_date: date | None = None
+        self,
+        number: str,
+        notes: str,
+        actor: str,
+        promised_date: date | None = None,
+        *,
+        take_up: bool = False,
     ) -> Appeal:
-        """反馈: the unit's handling notes (办理情况), optionally a promised completion date."""
+        """反馈: the unit's handling notes (办理情况), optionally a promised completion date.
+
+        ``take_up``: an appeal still only dispatched is first taken up (办理) in the same
+        transaction, so the console's "mark responded" is one step that happens whole or not."""
         text = _required(notes, "handling notes")
         values = {"handling_notes": text, "promised_date": promised_date}
-        return self._transition(
-            number, Action.RESPOND, actor, text, lambda c, r, now: {**values, "responded_at": now}
-        )
+
+        def respond(c: Connection, r: Row, now: datetime) -> dict[str, Any]:
+            return {**values, "responded_at": now}
+
+        if not take_up:
+            return self._transition(number, Action.RESPOND, actor, text, respond)
+        actor = _required(actor, "actor")
+        now = self._now()
+        with self.engine.begin() as conn:
+            row = self._fetch(conn, number, lock=True)
+            if row.status == Status.DISPATCHED.value:  # decided under the row lock
+                row = self._step(conn, row, Action.START, actor, None, lambda c, r, n: {}, now)
+            row = self._step(conn, row, Action.RESPOND, actor, text, respond, now)
+            return self._reload(conn, row.id)
 
     @translate_errors
     def evaluate(self, number: str, satisfied: bool, reason: str | None, actor: str) -> Appeal:
-        """评价: the enterprise's opinion, recorded by the coordinator."""
+        """评价, the same from the chat and the console, in one transaction.
+
+        不满意 puts the appeal back in the 区营商办's inbox (status ``unsatisfied``) with its
+        reason; the coordinator then revisits it and dispatches it again (再次交办)."""
         action = Action.EVALUATE_SATISFIED if satisfied else Action.EVALUATE_UNSATISFIED
         opinion = Status.SATISFIED.value if satisfied else Status.UNSATISFIED.value
         values = {"opinion": opinion, "opinion_reason": (reason or "").strip() or None}

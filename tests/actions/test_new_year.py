@@ -6,7 +6,7 @@ their service with bot.store.service.utc_now)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -105,10 +105,13 @@ def test_unsatisfied_then_satisfied_into_2027(clock: FakeClock) -> None:
     assert slots["evaluation_number"] == number and slots["evaluation_satisfied"] is False
     messages, _ = run(ActionSubmitEvaluation(), tracker("不满意", slots=slots))
     reply = texts(messages)
-    assert "已重新交办" in reply
-    assert "新的办结期限：2027年1月14日" in reply and MAY_MOVE in reply  # 10 weekdays
-    again = service.get(number)
-    assert again.status is Status.DISPATCHED and again.handling_due_provisional_year == 2027
+    # 不满意 goes back to the 区营商办's inbox; it dispatches again (new deadline then).
+    assert "已转回区营商办" in reply and "1个工作日内重新交办" in reply
+    back = service.get(number)
+    assert back.status is Status.UNSATISFIED and back.opinion_reason == "不满意，路灯还是不亮"
+    again = service.dispatch(number, back.unit_id or "", "complex", "coordinator")
+    assert again.handling_due_date == date(2027, 1, 14)  # 10 weekdays
+    assert again.handling_due_provisional_year == 2027
 
     clock.set(sh(2027, 1, 4))
     _respond(service, number, 2)

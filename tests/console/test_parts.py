@@ -15,7 +15,8 @@ import pytest
 import requests
 import yaml
 
-from bot.console import api, report
+from bot.console import access, api, report
+from bot.console.accounts import Role, StaffUser
 from bot.console.routing import ROUTING_FILE, RoutingError, build_router, get_router
 from bot.console.users import run
 from bot.console.views import markers
@@ -107,6 +108,18 @@ def test_report_helpers() -> None:
     assert report.to_csv([s]).startswith("\ufeff".encode())
 
 
+def test_list_and_report_visibility_is_decided_in_access() -> None:
+    """Pages and API both ask access.py (issue 16): a handler is held to its own unit."""
+    coord = StaffUser(1, "coord", "营商办", Role.COORDINATOR, None, True, None)
+    handler = StaffUser(2, "ha", "经办", Role.HANDLER, "u", True, None)
+    assert access.list_unit(handler, "other") == "u" and access.list_unit(handler, None) == "u"
+    assert access.list_unit(coord, "other") == "other" and access.list_unit(coord, "") is None
+    mine = UnitMonthlyStats("u", "某局", 2025, 3, 4, 1, 2, 1, 0, 0)
+    theirs = UnitMonthlyStats("v", "另局", 2025, 3, 1, 0, 0, 0, 0, 0)
+    assert access.visible_stats(handler, (mine, theirs)) == [mine]
+    assert access.visible_stats(coord, (mine, theirs)) == [mine, theirs]
+
+
 def test_openapi_describes_every_api_route() -> None:
     app = create_app(fake_console())
     routes = {
@@ -160,7 +173,6 @@ def test_console_process_serves_on_loopback(tmp_path: Path) -> None:
         "APPEALS_DB_URL": f"sqlite:///{tmp_path / 'p.db'}",
         "CONSOLE_PORT": str(port),
         "TELEGRAM_TOKEN": "",
-        "CONSOLE_TELEGRAM_TOKEN": "",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.console"],

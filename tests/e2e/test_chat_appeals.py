@@ -137,10 +137,11 @@ def test_evaluation_unsatisfied_then_satisfied(stack: Stack, store: AppealServic
     assert "评价" in stack.text(sender, "我的诉求办到哪了")
     assert "原因" in stack.text(sender, "不满意")
     reply = stack.text(sender, "路灯换了还是不亮")
-    assert "重新交办" in reply
+    assert "区营商办" in reply and "重新交办" in reply
 
-    again = store.get(number)
-    assert again.status is Status.DISPATCHED and again.round == 2
+    back = store.get(number)  # back in the coordinator's inbox, with its reason
+    assert back.status is Status.UNSATISFIED and back.round == 1
+    assert back.opinion_reason == "路灯换了还是不亮"
     unsatisfied = [e for e in store.history(number) if e.action == "evaluate_unsatisfied"]
     assert [e.note for e in unsatisfied] == ["路灯换了还是不亮"]
 

@@ -28,6 +28,7 @@ def test_shipped_rules_cover_the_issue() -> None:
     rules = load_rules()
     pairs = {(r.trigger, r.audience) for r in rules.rules}
     assert pairs == {
+        (Trigger.DISPATCHED, Audience.UNIT_HANDLERS),  # the dispatch notice (issue 16)
         (Trigger.NOT_DISPATCHED, Audience.COORDINATORS),
         (Trigger.HANDLING_DUE_NEXT_WORKING_DAY, Audience.UNIT_HANDLERS),
         (Trigger.HANDLING_OVERDUE, Audience.UNIT_HANDLERS),

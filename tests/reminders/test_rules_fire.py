@@ -15,6 +15,11 @@ def _due_soon() -> tuple[str, str]:
     return ("handling_due_tomorrow", f"staff_telegram:{UNIT_A_CHAT}")
 
 
+def _notice() -> tuple[str, str]:
+    """The dispatch notice to the unit's handlers (issue 16: an outbox row, not the console)."""
+    return ("dispatched", f"staff_telegram:{UNIT_A_CHAT}")
+
+
 def _overdue() -> tuple[str, str]:
     return ("handling_overdue", f"staff_telegram:{UNIT_A_CHAT}")
 
@@ -35,7 +40,8 @@ def test_dispatched_in_time_is_not_chased(world: World) -> None:
     number = world.new_appeal()
     world.at("2025-03-04 16:00")
     world.service.dispatch(number, "unit_a", "complex", "coordinator")
-    assert world.run("2025-03-05 09:00") == []
+    assert world.run("2025-03-05 09:00") == [_notice()]  # the notice, but no chasing
+    assert world.run("2025-03-05 10:00") == []
 
 
 def test_held_to_the_next_working_day_after_a_weekend(world: World) -> None:
@@ -51,7 +57,7 @@ def test_handling_due_next_working_day_then_overdue_each_working_day(world: Worl
     number = world.new_appeal()
     world.at("2025-03-03 11:00")
     world.service.dispatch(number, "unit_a", "simple", "coordinator")  # due Wed 03-05
-    assert world.run("2025-03-03 17:00") == []
+    assert world.run("2025-03-03 17:00") == [_notice()]
     assert world.run("2025-03-04 08:30") == [_due_soon()]  # Tue: due tomorrow
     assert world.run("2025-03-04 12:00") == []
     assert world.run("2025-03-05 09:00") == []  # the due day itself: no reminder
@@ -76,6 +82,7 @@ def test_overdue_after_downtime_sends_today_only(world: World) -> None:
 def test_due_tomorrow_reminder_missed_on_its_day_is_not_sent_late(world: World) -> None:
     number = world.new_appeal()
     world.service.dispatch(number, "unit_a", "simple", "coordinator")  # due Wed 03-05
+    assert world.run("2025-03-03 10:00") == [_notice()]
     world.at("2025-03-04 19:00")  # planned after the window closed on the reminder's day
     world.scheduler().run_once()
     assert world.run("2025-03-05 08:30") == []
@@ -86,6 +93,7 @@ def test_holidays_and_make_up_working_days(world: World) -> None:
     world.at("2025-04-23 10:00")  # Wednesday
     number = world.new_appeal()
     world.service.dispatch(number, "unit_a", "simple", "coordinator")  # due Fri 04-25
+    assert world.run("2025-04-23 10:00") == [_notice()]
     assert world.run("2025-04-24 08:30") == [_due_soon()]
     assert world.run("2025-04-26 09:00") == []  # Saturday
     assert world.run("2025-04-27 08:30") == [_overdue()]  # Sunday, but a 调休 working day
@@ -99,6 +107,7 @@ def test_due_tomorrow_across_a_holiday(world: World) -> None:
     world.at("2025-04-29 10:00")  # Tuesday before 劳动节
     number = world.new_appeal()
     world.service.dispatch(number, "unit_a", "simple", "coordinator")  # 2 wd: 04-30, 05-06
+    assert world.run("2025-04-29 10:00") == [_notice()]
     assert world.run("2025-04-30 08:30") == [_due_soon()]  # last working day before 05-06
     assert world.run("2025-05-05 09:00") == []
 

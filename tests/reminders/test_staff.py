@@ -49,6 +49,8 @@ def test_reminders_reach_console_handlers(world: World) -> None:
     world.service.dispatch(number, "unit_a", "simple", "coordinator")
     sent = world.run("2025-03-04 08:30")
     assert sorted(sent) == [
+        ("dispatched", "staff_telegram:200"),  # the dispatch notice reaches both too
+        ("dispatched", "staff_telegram:601"),
         ("handling_due_tomorrow", "staff_telegram:200"),  # from the environment (conftest)
         ("handling_due_tomorrow", "staff_telegram:601"),  # from the console account
     ]
