@@ -152,8 +152,3 @@ class WeChatTurnOutput(OutputChannel):
                 await self.sender.send_text(self.openid, text)
             except Exception:
                 logger.exception("Could not push a WeChat message to %s.", self.openid)
-
-    async def drained(self) -> None:
-        """Wait until every queued message has been sent (or has failed and been logged)."""
-        while self._worker is not None and not self._worker.done():
-            await asyncio.shield(self._worker)
