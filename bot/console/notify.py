@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.channels.telegram_settings import DEFAULT_API_BASE, make_bot
+from bot.channels.telegram.settings import DEFAULT_API_BASE, make_bot
 from bot.console.views import chinese_date
 from bot.store import Appeal
 

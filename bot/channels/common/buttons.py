@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from bot.channels.state import StateStore
+from bot.channels.common.state import StateStore
 
 # "1", "1.", "1。", "１", "第1项" are all choices; anything longer is ordinary text.
 _CHOICE = re.compile(r"^\s*(?:第\s*)?(\d{1,2})\s*(?:[.、。)]|项|个)?\s*$")

@@ -1,7 +1,7 @@
 """Telegram channel for Rasa (register as `bot.channels.telegram.TelegramInput`).
 
 Webhook: https://<host>/webhooks/telegram/webhook, set with
-`python -m bot.channels.telegram_cli set-webhook URL`, which registers the secret token
+`python -m bot.channels.telegram.cli set-webhook URL`, which registers the secret token
 Telegram then sends in `X-Telegram-Bot-Api-Secret-Token`; a request without it, or with
 another one, is refused before anything is parsed. Built on python-telegram-bot 22 (Bot
 only: no Application, no job queue), because Rasa's own Telegram channel needs aiogram 2.
@@ -25,12 +25,12 @@ from telegram import Bot, Update
 from telegram.error import TelegramError
 
 from bot import log_safety
-from bot.channels import notes
-from bot.channels.http import BodyTooLarge, read_body
-from bot.channels.state import StateStore, make_store
-from bot.channels.telegram_output import CallbackKeys, TelegramOutput
-from bot.channels.telegram_settings import TelegramSettings, make_bot
-from bot.channels.telegram_updates import Incoming, classify
+from bot.channels.common import notes
+from bot.channels.common.http import BodyTooLarge, read_body
+from bot.channels.common.state import StateStore, make_store
+from bot.channels.telegram.output import CallbackKeys, TelegramOutput
+from bot.channels.telegram.settings import TelegramSettings, make_bot
+from bot.channels.telegram.updates import Incoming, classify
 from bot.conversation_ids import TELEGRAM, conversation_id
 
 logger = logging.getLogger(__name__)

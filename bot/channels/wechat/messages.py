@@ -17,7 +17,7 @@ from typing import Any
 from wechatpy.events import EVENT_TYPES
 from wechatpy.messages import MESSAGE_TYPES, BaseMessage, UnknownMessage
 
-from bot.channels import notes
+from bot.channels.common import notes
 
 logger = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from typing import Any
 from rasa.core.channels.channel import OutputChannel
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.channels import notes
-from bot.channels.state import StateStore
-from bot.channels.text import split_text, utf8_len, utf16_len
+from bot.channels.common import notes
+from bot.channels.common.state import StateStore
+from bot.channels.common.text import split_text, utf8_len, utf16_len
 from bot.conversation_ids import TELEGRAM, recipient_for
 
 logger = logging.getLogger(__name__)

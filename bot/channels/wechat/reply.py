@@ -9,7 +9,7 @@ from __future__ import annotations
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import TextReply
 
-from bot.channels.text import cdata_safe, xml_safe
+from bot.channels.common.text import cdata_safe, xml_safe
 
 # One passive reply carries one text of at most this many UTF-8 bytes.
 PASSIVE_TEXT_LIMIT = 2048

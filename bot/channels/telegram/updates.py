@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.channels import notes
+from bot.channels.common import notes
 
 GREET = "/greet"
 

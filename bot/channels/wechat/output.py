@@ -16,10 +16,10 @@ from typing import Any, ClassVar
 
 from rasa.core.channels.channel import OutputChannel
 
-from bot.channels.buttons import ButtonMemory, render_numbered
-from bot.channels.text import split_text, utf8_len
-from bot.channels.wechat_api import WeChatSender
-from bot.channels.wechat_reply import PASSIVE_TEXT_LIMIT
+from bot.channels.common.buttons import ButtonMemory, render_numbered
+from bot.channels.common.text import split_text, utf8_len
+from bot.channels.wechat.api import WeChatSender
+from bot.channels.wechat.reply import PASSIVE_TEXT_LIMIT
 from bot.conversation_ids import WECHAT, recipient_for
 
 logger = logging.getLogger(__name__)
