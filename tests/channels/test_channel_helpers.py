@@ -12,7 +12,7 @@ from bot.channels.common.buttons import ButtonMemory, choice_number, render_numb
 from bot.channels.common.dedupe import PASSIVE, Deliveries, NonceGuard, Outcome
 from bot.channels.common.state import MemoryStore, RedisStore, StateStore
 from bot.channels.common.text import cdata_safe, split_text, utf8_len, utf16_len
-from bot.channels.wechat.reply import render_text_reply
+from bot.channels.wechat.output import render_text_reply
 from bot.channels.wechat.xmlsafe import XmlRejected, parse_xml
 
 

@@ -100,12 +100,12 @@ def rest_forwarder(client: httpx.AsyncClient, rasa: str, channel: TelegramInput)
 
     async def forward(update: Update) -> None:
         try:
-            incoming = classify(update)
+            inbound = classify(update)
         except MalformedUpdate as error:
             logger.warning("Telegram update %s dropped: %s", update.update_id, error)
             return
-        if incoming is not None:
-            await channel.handle(incoming, on_new_message, update.update_id)
+        if inbound is not None:
+            await channel.handle(inbound, on_new_message, update.update_id)
 
     return forward
 

@@ -44,8 +44,7 @@ from bot.channels.wechat.messages import (
     MalformedMessage,
     to_inbound,
 )
-from bot.channels.wechat.output import WeChatOutput, WeChatTurnOutput
-from bot.channels.wechat.reply import render_text_reply
+from bot.channels.wechat.output import WeChatOutput, WeChatTurnOutput, render_text_reply
 from bot.channels.wechat.security import fresh, signature_ok
 from bot.channels.wechat.settings import WeChatSettings
 from bot.channels.wechat.xmlsafe import XmlRejected, parse_xml
