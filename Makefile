@@ -110,10 +110,10 @@ bench-wechat: venv train
 ## or poll instead (development; see docs/channels.md).
 telegram-webhook: venv
 	@test -n "$(URL)" || { echo "usage: make telegram-webhook URL=https://<host>/webhooks/telegram/webhook"; exit 2; }
-	$(PY) -m bot.channels.telegram_cli set-webhook "$(URL)"
+	$(PY) -m bot.channels.telegram.cli set-webhook "$(URL)"
 
 telegram-polling: venv
-	$(PY) -m bot.channels.telegram_cli polling
+	$(PY) -m bot.channels.telegram.cli polling
 
 ## The reminder scheduler alone (make run starts it too); one pass: make reminders ONCE=1
 reminders: venv

@@ -259,9 +259,9 @@ def start_own_stack(
     """The WeChat channel in a Sanic app on a free port, a stand-in dialogue and API."""
     from sanic import Sanic
 
-    from bot.channels.state import MemoryStore, RedisStore
+    from bot.channels.common.state import MemoryStore, RedisStore
     from bot.channels.wechat import WeChatInput
-    from bot.channels.wechat_settings import WeChatSettings
+    from bot.channels.wechat.settings import WeChatSettings
     from tests.channels.fake_rasa import FakeRasa, rasa_app
     from tests.channels.servers import serve_sanic, serve_standin
     from tests.channels.standins import WeChatApi

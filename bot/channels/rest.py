@@ -28,7 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import log_safety
-from bot.channels.config import ChannelConfigError, optional_str
+from bot.channels.common.config import ChannelConfigError, optional_str
 from bot.conversation_ids import REST, SEPARATOR
 
 logger = logging.getLogger(__name__)

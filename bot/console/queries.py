@@ -113,14 +113,6 @@ class Queries:
         return self._page(where, (appeals.c.id.desc(),), limit, offset)
 
     @translate_errors
-    def status_counts(self, unit_id: str | None = None) -> dict[Status, int]:
-        stmt = select(appeals.c.status, func.count()).group_by(appeals.c.status)
-        if unit_id is not None:
-            stmt = stmt.where(appeals.c.unit_id == unit_id)
-        with self.engine.connect() as conn:
-            return {Status(s): n for s, n in conn.execute(stmt)}
-
-    @translate_errors
     def overdue_dispatch_count(self, now: datetime) -> int:
         stmt = select(func.count()).where(
             appeals.c.status == Status.SUBMITTED.value, appeals.c.dispatch_due <= now

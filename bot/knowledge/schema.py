@@ -93,10 +93,6 @@ class Material(Model):
     source: str
     acquisition: str | None = Field(...)  # required key; null = blank cell in the table
 
-    @property
-    def applicant_provides(self) -> bool:
-        return self.source == APPLICANT
-
 
 class Stage(Model):
     id: str = Field(..., regex=r"^stage_[1-9]$")

@@ -16,7 +16,7 @@ from datetime import datetime
 from types import FrameType
 
 from bot import log_safety
-from bot.channels.telegram_settings import DEFAULT_API_BASE, make_bot
+from bot.channels.telegram.settings import DEFAULT_API_BASE, make_bot
 from bot.knowledge import get_knowledge
 from bot.reminders.delivery import RasaSender, Router, TelegramSender
 from bot.reminders.rules import load_rules

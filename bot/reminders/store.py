@@ -359,11 +359,6 @@ class ReminderStore:
         with unavailable_as_store_error(), self.engine.connect() as conn:
             return bool(conn.execute(stmt).scalar())
 
-    def subscription_active(self, subscription_id: int) -> bool:
-        stmt = select(subscriptions.c.subscribed).where(subscriptions.c.id == subscription_id)
-        with unavailable_as_store_error(), self.engine.connect() as conn:
-            return bool(conn.execute(stmt).scalar())
-
 
 def not_planned(
     kind: str, occurrence: Any, *extra: Any, appeal_id: Any = None, subject: Any = None

@@ -15,11 +15,11 @@ import redis
 import requests
 from sanic import Sanic
 
-from bot.channels.state import StateStore
+from bot.channels.common.state import StateStore
 from bot.channels.telegram import TelegramInput
-from bot.channels.telegram_settings import TelegramSettings
+from bot.channels.telegram.settings import TelegramSettings
 from bot.channels.wechat import WeChatInput
-from bot.channels.wechat_settings import WeChatSettings
+from bot.channels.wechat.settings import WeChatSettings
 from tests.channels.fake_rasa import FakeRasa, rasa_app
 from tests.channels.servers import RunningApp, serve_sanic, serve_standin
 from tests.channels.standins import TelegramApi, WeChatApi

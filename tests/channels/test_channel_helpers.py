@@ -8,12 +8,12 @@ import time
 import pytest
 import xmltodict
 
-from bot.channels.buttons import ButtonMemory, choice_number, render_numbered
-from bot.channels.dedupe import PASSIVE, Deliveries, NonceGuard, Outcome
-from bot.channels.state import MemoryStore, RedisStore, StateStore
-from bot.channels.text import cdata_safe, split_text, utf8_len, utf16_len
-from bot.channels.wechat_reply import render_text_reply
-from bot.channels.xmlsafe import XmlRejected, parse_xml
+from bot.channels.common.buttons import ButtonMemory, choice_number, render_numbered
+from bot.channels.common.dedupe import PASSIVE, Deliveries, NonceGuard, Outcome
+from bot.channels.common.state import MemoryStore, RedisStore, StateStore
+from bot.channels.common.text import cdata_safe, split_text, utf8_len, utf16_len
+from bot.channels.wechat.output import render_text_reply
+from bot.channels.wechat.xmlsafe import XmlRejected, parse_xml
 
 
 def test_split_text_respects_byte_limits_and_lines() -> None:

@@ -30,7 +30,7 @@ import redis
 import requests
 
 from bot.answers import answer_help
-from bot.channels.buttons import render_numbered
+from bot.channels.common.buttons import render_numbered
 from bot.store import AppealService, open_service
 from tests.channels.conftest import APPID, REDIS_URL, SECRET, TG_SECRET, TG_TOKEN, TOKEN
 from tests.channels.servers import serve_standin

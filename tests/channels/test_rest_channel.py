@@ -15,10 +15,10 @@ import pytest
 import requests
 from rasa.core.run import _create_single_channel
 
-from bot.channels.config import ChannelConfigError
+from bot.channels.common.config import ChannelConfigError
 from bot.channels.rest import RestInput
 from bot.channels.telegram import TelegramInput
-from bot.channels.telegram_settings import TelegramSettings
+from bot.channels.telegram.settings import TelegramSettings
 from tests.channels.conftest import TG_SECRET, TG_TOKEN, app_name
 from tests.channels.fake_rasa import FakeRasa, rasa_app
 from tests.channels.servers import RunningApp, serve_sanic

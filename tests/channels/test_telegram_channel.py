@@ -7,10 +7,10 @@ import asyncio
 import pytest
 from rasa.core.run import _create_single_channel
 
-from bot.channels import notes
-from bot.channels.config import ChannelConfigError
+from bot.channels.common import notes
+from bot.channels.common.config import ChannelConfigError
 from bot.channels.telegram import TelegramInput
-from bot.channels.telegram_output import TelegramOutput
+from bot.channels.telegram.output import TelegramOutput
 from bot.conversation_ids import ForeignConversation
 from tests.channels.conftest import TG_SECRET, TG_TOKEN, TelegramStack
 from tests.channels.standins import utf16_len

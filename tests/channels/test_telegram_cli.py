@@ -1,4 +1,4 @@
-"""`python -m bot.channels.telegram_cli`: set-webhook and development polling."""
+"""`python -m bot.channels.telegram.cli`: set-webhook and development polling."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def run_cli(api: TelegramApi, *args: str) -> subprocess.CompletedProcess[str]:
     }
     env.pop("REDIS_URL", None)
     return subprocess.run(
-        [sys.executable, "-m", "bot.channels.telegram_cli", *args],
+        [sys.executable, "-m", "bot.channels.telegram.cli", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import xmltodict
 
-from bot.channels import notes
-from bot.channels.state import RedisStore
+from bot.channels.common import notes
+from bot.channels.common.state import RedisStore
 from tests.channels.conftest import MakeWeChat
 from tests.channels.fake_rasa import FakeRasa
 from tests.channels.wechat_callbacks import new_msg_id

@@ -7,9 +7,9 @@ import asyncio
 import pytest
 from rasa.core.run import _create_single_channel
 
-from bot.channels.config import ChannelConfigError
+from bot.channels.common.config import ChannelConfigError
 from bot.channels.wechat import WeChatInput
-from bot.channels.wechat_api import WeChatWindowClosed
+from bot.channels.wechat.api import WeChatWindowClosed
 from bot.conversation_ids import ForeignConversation
 from tests.channels.conftest import APPID, SECRET, TOKEN, MakeWeChat
 

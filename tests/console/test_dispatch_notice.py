@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.telegram_settings import make_bot
+from bot.channels.telegram.settings import make_bot
 from bot.knowledge import get_knowledge
 from bot.reminders.delivery import DeliveryFailed, Router, TelegramSender
 from bot.reminders.rules import default_rules

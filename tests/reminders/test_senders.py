@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.channels.telegram_settings import make_bot
+from bot.channels.telegram.settings import make_bot
 from bot.reminders.delivery import (
     STAFF_TELEGRAM,
     DeliveryFailed,

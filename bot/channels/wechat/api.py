@@ -20,7 +20,7 @@ from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.memorystorage import MemoryStorage
 from wechatpy.session.redisstorage import RedisStorage
 
-from bot.channels.text import split_text, utf8_len
+from bot.channels.common.text import split_text, utf8_len
 
 logger = logging.getLogger(__name__)
 

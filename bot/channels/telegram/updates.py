@@ -7,13 +7,14 @@ from typing import Any
 
 from telegram import Update
 
-from bot.channels import notes
-
-GREET = "/greet"
+from bot.channels.common import notes
+from bot.channels.common.dialogue import GREET
 
 
 @dataclass(frozen=True)
-class Incoming:
+class Inbound:
+    """One update as the dialogue sees it (the same name as WeChat's `Inbound`)."""
+
     chat_id: int
     text: str = ""  # for the dialogue (a callback's data still needs decoding)
     note: str = ""  # answered by the channel itself
@@ -43,7 +44,7 @@ def _chat_of_query(query: Any) -> int:
     return user_id
 
 
-def classify(update: Update) -> Incoming | None:
+def classify(update: Update) -> Inbound | None:
     """The dialogue input of an update; None for updates the assistant ignores (edits…).
 
     Raises :class:`MalformedUpdate` when the update names no chat.
@@ -51,7 +52,7 @@ def classify(update: Update) -> Incoming | None:
     query = update.callback_query
     if query is not None:
         chat_id = _chat_of_query(query)
-        return Incoming(
+        return Inbound(
             chat_id,
             text=query.data or "",
             callback_query_id=query.id,
@@ -63,11 +64,11 @@ def classify(update: Update) -> Incoming | None:
     chat_id = _chat_of_message(message)
     meta: dict[str, Any] = {"update_id": update.update_id, "message_id": message.message_id}
     if not isinstance(message.text, str) or not message.text.strip():
-        return Incoming(chat_id, note=notes.TELEGRAM_TEXT_ONLY, metadata=meta)
+        return Inbound(chat_id, note=notes.TELEGRAM_TEXT_ONLY, metadata=meta)
     text = message.text.strip()
     command, _, argument = text.partition(" ")
     if command == "/start" or command.startswith("/start@"):
         if argument.strip():
             meta["start_param"] = argument.strip()
         text = GREET
-    return Incoming(chat_id, text=text, metadata=meta)
+    return Inbound(chat_id, text=text, metadata=meta)

@@ -15,7 +15,7 @@ from typing import Any
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.channels import config
+from bot.channels.common import config
 
 CHANNEL = "telegram"
 DEFAULT_API_BASE = "https://api.telegram.org"

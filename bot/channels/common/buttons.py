@@ -1,19 +1,26 @@
-"""Buttons as numbered options, and the user's "1"/"2" mapped back to their payloads.
+"""Button payloads kept in the shared store: numbered options and callback keys.
 
-Why: a WeChat official account cannot show Rasa buttons in a text reply, so they are
-written as "1. …" lines; the last options shown to each user are remembered (in the
-shared store, so any instance can resolve them) until the next bot answer replaces them.
+Why numbered options: a WeChat official account cannot show Rasa buttons in a text reply,
+so they are written as "1. …" lines; the last options shown to each user are remembered
+(in the shared store, so any instance can resolve them) until the next bot answer
+replaces them.
+
+Why callback keys: a platform may cap a button's callback data (Telegram: 64 bytes), and
+a Rasa payload with entities (`/intent{"slot":"值"}`) can be longer; such payloads are
+kept in the shared store and the button carries a short key instead.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from bot.channels.state import StateStore
+from bot.channels.common.state import StateStore
+from bot.channels.common.text import utf8_len
 
 # "1", "1.", "1。", "１", "第1项" are all choices; anything longer is ordinary text.
 _CHOICE = re.compile(r"^\s*(?:第\s*)?(\d{1,2})\s*(?:[.、。)]|项|个)?\s*$")
@@ -69,3 +76,28 @@ class ButtonMemory:
         if 1 <= number <= len(options) and options[number - 1].get("payload"):
             return {k: str(v) for k, v in options[number - 1].items()}
         return None
+
+
+_KEY_PREFIX = "qk:"
+
+
+class CallbackKeys:
+    """Button payloads to callback data and back."""
+
+    def __init__(self, store: StateStore, ttl: float, data_limit: int) -> None:
+        self.store = store
+        self.ttl = ttl
+        self.data_limit = data_limit  # bytes of callback data the platform carries
+
+    async def encode(self, payload: str) -> str:
+        if utf8_len(payload) <= self.data_limit and not payload.startswith(_KEY_PREFIX):
+            return payload
+        key = _KEY_PREFIX + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+        await self.store.set(f"tgcb:{key}", payload, self.ttl)
+        return key
+
+    async def decode(self, data: str) -> str | None:
+        """The payload, or None when a long payload's key has expired."""
+        if data.startswith(_KEY_PREFIX):
+            return await self.store.get(f"tgcb:{data}")
+        return data

@@ -1,7 +1,7 @@
 """Telegram channel for Rasa (register as `bot.channels.telegram.TelegramInput`).
 
 Webhook: https://<host>/webhooks/telegram/webhook, set with
-`python -m bot.channels.telegram_cli set-webhook URL`, which registers the secret token
+`python -m bot.channels.telegram.cli set-webhook URL`, which registers the secret token
 Telegram then sends in `X-Telegram-Bot-Api-Secret-Token`; a request without it, or with
 another one, is refused before anything is parsed. Built on python-telegram-bot 22 (Bot
 only: no Application, no job queue), because Rasa's own Telegram channel needs aiogram 2.
@@ -25,12 +25,13 @@ from telegram import Bot, Update
 from telegram.error import TelegramError
 
 from bot import log_safety
-from bot.channels import notes
-from bot.channels.http import BodyTooLarge, read_body
-from bot.channels.state import StateStore, make_store
-from bot.channels.telegram_output import CallbackKeys, TelegramOutput
-from bot.channels.telegram_settings import TelegramSettings, make_bot
-from bot.channels.telegram_updates import Incoming, classify
+from bot.channels.common import notes
+from bot.channels.common.buttons import CallbackKeys
+from bot.channels.common.http import BodyTooLarge, read_body
+from bot.channels.common.state import StateStore, make_store
+from bot.channels.telegram.output import CALLBACK_DATA_LIMIT, TelegramOutput
+from bot.channels.telegram.settings import TelegramSettings, make_bot
+from bot.channels.telegram.updates import Inbound, classify
 from bot.conversation_ids import TELEGRAM, conversation_id
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class TelegramInput(InputChannel):
     def __init__(self, settings: TelegramSettings, store: StateStore | None = None) -> None:
         self.settings = settings
         self.store = store or make_store(settings.redis_url, settings.redis_prefix)
-        self.keys = CallbackKeys(self.store, settings.callback_ttl)
+        self.keys = CallbackKeys(self.store, settings.callback_ttl, CALLBACK_DATA_LIMIT)
         self._bots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Bot] = (
             weakref.WeakKeyDictionary()
         )
@@ -106,7 +107,7 @@ class TelegramInput(InputChannel):
             logger.warning("Telegram webhook refused: %s", error)
             return response.text("bad request", status=400)
         try:
-            update, incoming = self._parse(body)
+            update, inbound = self._parse(body)
         except Exception as error:  # whatever the body holds, a malformed update is a 400
             logger.warning("Telegram webhook refused a malformed update: %s", error)
             return response.text("bad request", status=400)
@@ -116,14 +117,14 @@ class TelegramInput(InputChannel):
         ):
             logger.info("Telegram update %s delivered again: ignored.", update.update_id)
             return response.text("ok")
-        if incoming is not None:
+        if inbound is not None:
             try:
-                await self.handle(incoming, on_new_message, update.update_id)
+                await self.handle(inbound, on_new_message, update.update_id)
             except Exception:  # answered 2xx anyway: a re-delivery would be ignored
                 logger.exception("Telegram update %s could not be handled.", update.update_id)
         return response.text("ok")
 
-    def _parse(self, body: bytes) -> tuple[Update, Incoming | None]:
+    def _parse(self, body: bytes) -> tuple[Update, Inbound | None]:
         """The update and what it means for the dialogue.
 
         Raises on anything malformed: not JSON, not an object, a field of the wrong type
@@ -137,17 +138,15 @@ class TelegramInput(InputChannel):
             raise ValueError("update without an integer update_id")
         return update, classify(update)
 
-    async def handle(
-        self, incoming: Incoming, on_new_message: OnNewMessage, update_id: int
-    ) -> None:
+    async def handle(self, inbound: Inbound, on_new_message: OnNewMessage, update_id: int) -> None:
         """Run one update through the dialogue; failures are logged and apologised for."""
         output = self.get_output_channel()
-        chat = str(incoming.chat_id)
-        text = incoming.text
-        metadata = dict(incoming.metadata)
-        if incoming.callback_query_id:
+        chat = str(inbound.chat_id)
+        text = inbound.text
+        metadata = dict(inbound.metadata)
+        if inbound.callback_query_id:
             try:
-                await self.bot.answer_callback_query(incoming.callback_query_id)
+                await self.bot.answer_callback_query(inbound.callback_query_id)
             except TelegramError:
                 logger.warning("Could not answer Telegram callback query.", exc_info=True)
             payload = await self.keys.decode(text)
@@ -155,8 +154,8 @@ class TelegramInput(InputChannel):
                 await output.send_text_message(chat, notes.BUTTON_EXPIRED)
                 return
             text = payload
-        if incoming.note:
-            await output.send_text_message(chat, incoming.note)
+        if inbound.note:
+            await output.send_text_message(chat, inbound.note)
             return
         message = UserMessage(
             text,

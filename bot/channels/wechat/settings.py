@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.channels import config
-from bot.channels.wechat_api import DEFAULT_API_BASE
+from bot.channels.common import config
+from bot.channels.wechat.api import DEFAULT_API_BASE
 
 CHANNEL = "wechat"
 

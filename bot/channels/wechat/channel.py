@@ -29,14 +29,14 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 
 from bot import log_safety
-from bot.channels import notes
-from bot.channels.buttons import ButtonMemory
-from bot.channels.config import ChannelConfigError
-from bot.channels.dedupe import PASSIVE, PUSHED, Deliveries, NonceGuard, Outcome
-from bot.channels.http import BodyTooLarge, read_body
-from bot.channels.state import StateStore, make_store
-from bot.channels.wechat_api import QihuWeChatClient, WeChatSender, make_client
-from bot.channels.wechat_messages import (
+from bot.channels.common import notes
+from bot.channels.common.buttons import ButtonMemory
+from bot.channels.common.config import ChannelConfigError
+from bot.channels.common.dedupe import PASSIVE, PUSHED, Deliveries, NonceGuard, Outcome
+from bot.channels.common.http import BodyTooLarge, read_body
+from bot.channels.common.state import StateStore, make_store
+from bot.channels.wechat.api import QihuWeChatClient, WeChatSender, make_client
+from bot.channels.wechat.messages import (
     IGNORE,
     NOTE,
     UNSUBSCRIBE,
@@ -44,11 +44,10 @@ from bot.channels.wechat_messages import (
     MalformedMessage,
     to_inbound,
 )
-from bot.channels.wechat_output import WeChatOutput, WeChatTurnOutput
-from bot.channels.wechat_reply import render_text_reply
-from bot.channels.wechat_security import fresh, signature_ok
-from bot.channels.wechat_settings import WeChatSettings
-from bot.channels.xmlsafe import XmlRejected, parse_xml
+from bot.channels.wechat.output import WeChatOutput, WeChatTurnOutput, render_text_reply
+from bot.channels.wechat.security import fresh, signature_ok
+from bot.channels.wechat.settings import WeChatSettings
+from bot.channels.wechat.xmlsafe import XmlRejected, parse_xml
 from bot.conversation_ids import WECHAT, conversation_id
 
 logger = logging.getLogger(__name__)

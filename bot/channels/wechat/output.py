@@ -1,4 +1,4 @@
-"""Output channels for WeChat: one for proactive messages, one for a callback's turn.
+"""Output for WeChat: proactive messages, a callback's turn, and the passive reply XML.
 
 Why two: a proactive message (Rasa's trigger_intent, external events) is pushed at once
 and any failure must reach the caller; a callback's turn is collected for the passive
@@ -15,26 +15,41 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rasa.core.channels.channel import OutputChannel
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.replies import TextReply
 
-from bot.channels.buttons import ButtonMemory, render_numbered
-from bot.channels.text import split_text, utf8_len
-from bot.channels.wechat_api import WeChatSender
-from bot.channels.wechat_reply import PASSIVE_TEXT_LIMIT
+from bot.channels.common.buttons import ButtonMemory, render_numbered
+from bot.channels.common.dialogue import custom_text
+from bot.channels.common.text import cdata_safe, split_text, utf8_len, xml_safe
+from bot.channels.wechat.api import WeChatSender
 from bot.conversation_ids import WECHAT, recipient_for
 
 logger = logging.getLogger(__name__)
 
 
-def custom_text(json_message: dict[str, Any]) -> str:
-    """The text of a custom payload; other custom content is dropped (and logged).
+# One passive reply carries one text of at most this many UTF-8 bytes.
+PASSIVE_TEXT_LIMIT = 2048
 
-    Rasa's default would send the JSON itself to the user, which no citizen should see.
+
+def render_text_reply(
+    text: str,
+    account: str,
+    openid: str,
+    crypto: WeChatCrypto | None = None,
+    nonce: str = "",
+) -> str:
+    """The passive reply: the XML answer WeChat takes from the callback's HTTP response,
+    encrypted when the account runs in safe mode.
+
+    Why not `TextReply(...).render()` alone: wechatpy writes the content into a CDATA
+    section as is, so a `]]>` in a bot text would end the section and let the rest be
+    read as XML.
     """
-    text = json_message.get("text")
-    if isinstance(text, str) and text.strip():
-        return text
-    logger.warning("Custom payload without text dropped on WeChat: %s", sorted(json_message))
-    return ""
+    reply = TextReply(source=xml_safe(account), target=xml_safe(openid), content=cdata_safe(text))
+    xml: str = reply.render()
+    if crypto is not None:
+        xml = crypto.encrypt_message(xml, nonce)
+    return xml
 
 
 class WeChatOutput(OutputChannel):
@@ -64,7 +79,7 @@ class WeChatOutput(OutputChannel):
     async def send_custom_json(
         self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
     ) -> None:
-        text = custom_text(json_message)
+        text = custom_text(json_message, "WeChat")
         if text:
             await self.sender.send_text(_openid(recipient_id), text)
 
@@ -113,7 +128,7 @@ class WeChatTurnOutput(OutputChannel):
     async def send_custom_json(
         self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
     ) -> None:
-        self.emit(custom_text(json_message))
+        self.emit(custom_text(json_message, "WeChat"))
 
     def emit(self, text: str) -> None:
         if not text or not text.strip():
@@ -152,8 +167,3 @@ class WeChatTurnOutput(OutputChannel):
                 await self.sender.send_text(self.openid, text)
             except Exception:
                 logger.exception("Could not push a WeChat message to %s.", self.openid)
-
-    async def drained(self) -> None:
-        """Wait until every queued message has been sent (or has failed and been logged)."""
-        while self._worker is not None and not self._worker.done():
-            await asyncio.shield(self._worker)

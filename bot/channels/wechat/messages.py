@@ -17,11 +17,11 @@ from typing import Any
 from wechatpy.events import EVENT_TYPES
 from wechatpy.messages import MESSAGE_TYPES, BaseMessage, UnknownMessage
 
-from bot.channels import notes
+from bot.channels.common import notes
+from bot.channels.common.dialogue import GREET
 
 logger = logging.getLogger(__name__)
 
-GREET = "/greet"
 # An openid: letters, digits, "_" and "-" (28 characters in practice). Anything else, such as
 # a ":" naming another channel's namespace, is refused before it reaches a conversation id.
 OPENID = re.compile(r"[A-Za-z0-9_-]{1,64}")

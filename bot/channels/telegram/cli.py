@@ -1,8 +1,8 @@
 """Telegram tools: register the webhook, or poll for updates during development.
 
-    python -m bot.channels.telegram_cli set-webhook https://<host>/webhooks/telegram/webhook
-    python -m bot.channels.telegram_cli delete-webhook
-    python -m bot.channels.telegram_cli polling --rasa http://127.0.0.1:5005 [--via rest]
+    python -m bot.channels.telegram.cli set-webhook https://<host>/webhooks/telegram/webhook
+    python -m bot.channels.telegram.cli delete-webhook
+    python -m bot.channels.telegram.cli polling --rasa http://127.0.0.1:5005 [--via rest]
 
 Why polling: a developer machine has no public HTTPS URL for Telegram to call. Polling
 fetches updates with getUpdates and hands each one to the local Rasa server, either to the
@@ -29,11 +29,11 @@ from telegram import Bot, Update
 from telegram.error import NetworkError, TelegramError
 
 from bot import log_safety
+from bot.channels.common.state import make_store
 from bot.channels.rest import TOKEN_ENV as REST_TOKEN_ENV
-from bot.channels.state import make_store
-from bot.channels.telegram import SECRET_HEADER, TelegramInput
-from bot.channels.telegram_settings import DEFAULT_API_BASE, TelegramSettings, make_bot
-from bot.channels.telegram_updates import MalformedUpdate, classify
+from bot.channels.telegram.channel import SECRET_HEADER, TelegramInput
+from bot.channels.telegram.settings import DEFAULT_API_BASE, TelegramSettings, make_bot
+from bot.channels.telegram.updates import MalformedUpdate, classify
 
 logger = logging.getLogger("telegram_cli")
 
@@ -100,12 +100,12 @@ def rest_forwarder(client: httpx.AsyncClient, rasa: str, channel: TelegramInput)
 
     async def forward(update: Update) -> None:
         try:
-            incoming = classify(update)
+            inbound = classify(update)
         except MalformedUpdate as error:
             logger.warning("Telegram update %s dropped: %s", update.update_id, error)
             return
-        if incoming is not None:
-            await channel.handle(incoming, on_new_message, update.update_id)
+        if inbound is not None:
+            await channel.handle(inbound, on_new_message, update.update_id)
 
     return forward
 
@@ -157,7 +157,7 @@ async def polling(rasa: str, via: str, once: bool, timeout: int) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.channels.telegram_cli")
+    parser = argparse.ArgumentParser(prog="python -m bot.channels.telegram.cli")
     commands = parser.add_subparsers(dest="command", required=True)
     hook = commands.add_parser("set-webhook", help="register the public webhook URL")
     hook.add_argument("url")

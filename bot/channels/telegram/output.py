@@ -1,52 +1,27 @@
 """Telegram output: text split at Telegram's limit, Rasa buttons as an inline keyboard.
 
-Why the callback keys: Telegram carries at most 64 bytes of callback data per button, and
-a Rasa payload with entities (`/intent{"slot":"值"}`) can be longer; such payloads are
-kept in the shared store and the button carries a short key instead.
+Long button payloads travel as callback keys (`bot.channels.common.buttons.CallbackKeys`):
+Telegram carries at most `CALLBACK_DATA_LIMIT` bytes of callback data per button.
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from rasa.core.channels.channel import OutputChannel
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
-from bot.channels import notes
-from bot.channels.state import StateStore
-from bot.channels.text import split_text, utf8_len, utf16_len
+from bot.channels.common import notes
+from bot.channels.common.buttons import CallbackKeys
+from bot.channels.common.dialogue import custom_text
+from bot.channels.common.text import split_text, utf16_len
 from bot.conversation_ids import TELEGRAM, recipient_for
 
-logger = logging.getLogger(__name__)
-
 # Telegram counts message length in UTF-16 code units (an emoji outside the BMP is two).
-TEXT_LIMIT = 4096
-CALLBACK_DATA_LIMIT = 64
-_KEY_PREFIX = "qk:"
-
-
-class CallbackKeys:
-    """Button payloads to callback data and back."""
-
-    def __init__(self, store: StateStore, ttl: float) -> None:
-        self.store = store
-        self.ttl = ttl
-
-    async def encode(self, payload: str) -> str:
-        if utf8_len(payload) <= CALLBACK_DATA_LIMIT and not payload.startswith(_KEY_PREFIX):
-            return payload
-        key = _KEY_PREFIX + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
-        await self.store.set(f"tgcb:{key}", payload, self.ttl)
-        return key
-
-    async def decode(self, data: str) -> str | None:
-        """The payload, or None when a long payload's key has expired."""
-        if data.startswith(_KEY_PREFIX):
-            return await self.store.get(f"tgcb:{data}")
-        return data
+TEXT_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096
+CALLBACK_DATA_LIMIT = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)  # 64 bytes
 
 
 class TelegramOutput(OutputChannel):
@@ -97,13 +72,9 @@ class TelegramOutput(OutputChannel):
         self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
     ) -> None:
         """Only a custom payload's text is sent: Rasa's default would show the raw JSON."""
-        text = json_message.get("text")
-        if isinstance(text, str) and text.strip():
+        text = custom_text(json_message, "Telegram")
+        if text:
             await self.send_text_message(recipient_id, text)
-        else:
-            logger.warning(
-                "Custom payload without text dropped on Telegram: %s", sorted(json_message)
-            )
 
 
 def _chat_id(recipient_id: str) -> str:

@@ -22,6 +22,8 @@ def signature_ok(given: str | None, *parts: str) -> bool:
     if not given:
         return False
     expected = wechat_signature(*parts).encode("ascii")
+    # Not wechatpy's check_signature: its `!=` returns sooner the earlier a character
+    # differs, so response times would let a caller guess the signature byte by byte.
     return hmac.compare_digest(expected, given.encode("utf-8", "replace"))
 
 

@@ -14,7 +14,7 @@ import json
 import time
 from dataclasses import asdict, dataclass
 
-from bot.channels.state import StateStore
+from bot.channels.common.state import StateStore
 
 PENDING = "pending"
 PASSIVE = "passive"  # answered in the HTTP reply; `text` is that reply
