@@ -14,11 +14,12 @@ from typing import Any
 
 import pytest
 import redis
-from rasa.core.tracker_store import create_tracker_store
+from rasa.core.tracker_store import SQLTrackerStore, create_tracker_store
 from rasa.core.utils import read_endpoints_from_path
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import create_engine, update
 
 from bot.persistent_tracker_store import PersistentTrackerStore, backend_store
 from bot.tracker_retention import prune
@@ -203,6 +204,19 @@ def test_prune_deletes_only_conversations_idle_past_the_retention(
         redis.Redis.from_url(REDIS_URL).delete(f"tracker:{old}", f"tracker:{fresh}")
 
 
+def age(url: str, sender: str, days: float) -> None:
+    """Move a conversation's events `days` into the past."""
+    events = SQLTrackerStore.SQLEvent.__table__
+    engine = create_engine(url, future=True)
+    with engine.begin() as conn:
+        conn.execute(
+            update(events)
+            .where(events.c.sender_id == sender)
+            .values(timestamp=events.c.timestamp - days * 86400)
+        )
+    engine.dispose()
+
+
 def test_prune_keeps_a_conversation_active_within_the_retention(
     domain: Domain, tmp_path: Path
 ) -> None:
@@ -214,21 +228,45 @@ def test_prune_keeps_a_conversation_active_within_the_retention(
         await talk(store, domain, "new", 1)
 
     asyncio.run(run())
-    engine_now = time.time()
-    # Age "old" by rewriting its timestamps 31 days back.
-    from rasa.core.tracker_store import SQLTrackerStore
-    from sqlalchemy import create_engine, update
-
-    events = SQLTrackerStore.SQLEvent.__table__
-    engine = create_engine(url, future=True)
-    with engine.begin() as conn:
-        conn.execute(
-            update(events)
-            .where(events.c.sender_id == "old")
-            .values(timestamp=events.c.timestamp - 31 * 86400)
-        )
-    engine.dispose()
-    assert prune(url, days=30, now=engine_now) == 1
+    age(url, "old", 31)
+    assert prune(url, days=30) == 1
     restarted = store_at(url, domain)
     assert asyncio.run(restarted.retrieve("old")) is None
     assert asyncio.run(restarted.retrieve("new")) is not None
+
+
+def test_the_rasa_process_prunes_at_its_first_save_and_then_daily(
+    domain: Domain, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    asyncio.run(talk(store_at(url, domain), domain, "old", 1))
+    age(url, "old", 31)
+    store = store_at(url, domain)
+    calls: list[str] = []
+
+    def counted(*args: Any) -> int:
+        calls.append("prune")
+        return prune(*args)
+
+    monkeypatch.setattr("bot.persistent_tracker_store.prune", counted)
+    asyncio.run(talk(store, domain, "new", 2))  # four saves; asyncio.run waits for the thread
+    assert len(calls) == 1
+    assert asyncio.run(store_at(url, domain).retrieve("old")) is None
+    store._next_prune = time.monotonic() - 1  # a day later
+    asyncio.run(talk(store, domain, "new", 1))
+    assert len(calls) == 2
+
+
+def test_cache_never_serves_a_conversation_idle_past_the_retention(
+    domain: Domain, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    store = store_at(url, domain)
+    asyncio.run(talk(store, domain, "old", 1))
+    age(url, "old", 31)
+    prune(url, days=30)
+    assert "old" in store._cache  # this process still holds it...
+    for event in store._cache["old"]:
+        event.timestamp -= 31 * 86400
+    assert asyncio.run(store.retrieve("old")) is None  # ...but never serves it
+    assert "old" not in store._cache
