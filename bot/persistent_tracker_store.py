@@ -68,7 +68,7 @@ def backend_store(url: str, domain: Domain | None, retention: float) -> TrackerS
     """Rasa's own store for `url`, without an event broker (the caller streams events).
 
     Redis keys expire after the retention, counted from the last save, so Redis prunes
-    itself; SQL stores are pruned by `python -m bot.tracker_store prune`.
+    itself; SQL stores are pruned daily by the store and by `python -m bot.tracker_store prune`.
     """
     if is_redis_url(url):
         parts = urlsplit(url)
