@@ -21,6 +21,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, update
 
+from bot import tracker_retention
 from bot.persistent_tracker_store import PersistentTrackerStore, backend_store
 from bot.tracker_retention import prune
 from tests.test_tracker_store import RecordingBroker, dump, session
@@ -270,3 +271,14 @@ def test_cache_never_serves_a_conversation_idle_past_the_retention(
         event.timestamp -= 31 * 86400
     assert asyncio.run(store.retrieve("old")) is None  # ...but never serves it
     assert "old" not in store._cache
+
+
+def test_prune_command(domain: Domain, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`python -m bot.tracker_store prune --days N --url URL` (bot/tracker_retention.main)."""
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    asyncio.run(talk(store_at(url, domain), domain, "old", 1))
+    age(url, "old", 8)
+    assert tracker_retention.main(["prune", "--url", url, "--days", "10"]) == 0
+    assert "pruned 0 conversation(s) idle more than 10 days" in capsys.readouterr().out
+    assert tracker_retention.main(["prune", "--url", url, "--days", "7"]) == 0
+    assert "pruned 1 conversation(s) idle more than 7 days" in capsys.readouterr().out
