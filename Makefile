@@ -12,7 +12,7 @@ ST_STAMP := $(ST_VENV)/.installed-$(shell sha256sum requirements-schemathesis.tx
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run shell train test lint validate pytest rasa-test bench-nlu bench-latency bench-store \
+.PHONY: run shell train test lint validate pytest rasa-test bench-nlu bench-latency bench-store bench-trackers \
 	bench-wechat bench-answers telegram-webhook telegram-polling reminders reminders-list bench-reminders venv constraints clean console console-user \
 	bench-console schemathesis-venv
 
@@ -97,6 +97,11 @@ bench-answers: venv
 ## Appeal creations/s and the monthly report over 100 000 appeals, SQLite and PostgreSQL.
 bench-store: venv
 	$(PY) bench/bench_store.py
+
+## Tracker stores side by side: one turn's retrieve + save at 10 and 40 turns (in memory,
+## Rasa's SQL on SQLite/PostgreSQL, Rasa's Redis, ours with its cache) → bench/results/trackers.json.
+bench-trackers: venv
+	$(PY) bench/bench_trackers.py
 
 ## Staff console page times over 100 000 appeals (SQLite and PostgreSQL).
 bench-console: venv

@@ -12,8 +12,9 @@ Semantics are those of InMemoryTrackerStore: one process, nothing survives a res
 retrieved tracker is a new object (changes to it are not stored until `save`), and only the
 last conversation session is returned unless the full tracker is asked for. Events are
 shared between the stored list and retrieved trackers; Rasa never changes an event after it
-is applied. Several server processes need a shared store (Redis or SQL, see
-docs/channels.md).
+is applied. `make run` now uses bot/persistent_tracker_store.py (durable, with the same
+object cache); this store remains for tests and benchmarks, and
+`python -m bot.tracker_store prune` runs bot/tracker_retention.py.
 """
 
 from __future__ import annotations
@@ -57,3 +58,11 @@ class FastInMemoryTrackerStore(InMemoryTrackerStore):
         tracker = self.init_tracker(sender_id)
         tracker.recreate_from_dialogue(Dialogue(sender_id, list(serialised_tracker)))
         return tracker
+
+
+if __name__ == "__main__":
+    import sys
+
+    from bot.tracker_retention import main
+
+    sys.exit(main())

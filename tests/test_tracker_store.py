@@ -1,4 +1,7 @@
-"""The in-memory tracker store that skips Rasa's JSON round trip behaves like Rasa's own."""
+"""The in-memory tracker store that skips Rasa's JSON round trip behaves like Rasa's own.
+
+`make run` uses the durable store (tests/test_persistent_tracker_store.py); this one stays for
+the benchmarks and as the baseline the durable store's cache is measured against."""
 
 from __future__ import annotations
 
@@ -8,8 +11,7 @@ from typing import Any
 
 import pytest
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore, create_tracker_store
-from rasa.core.utils import read_endpoints_from_path
+from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -58,14 +60,6 @@ def dump(tracker: DialogueStateTracker | None) -> dict[str, Any]:
     state = tracker.current_state()
     state.pop("latest_event_time", None)
     return {"state": state, "events": [event.as_dict() for event in tracker.events]}
-
-
-def test_endpoints_yml_selects_this_store(domain: Domain) -> None:
-    """Rasa falls back to its own store (with only a warning) when a custom type does not
-    import: the configured store must really be this one."""
-    config = read_endpoints_from_path(str(ROOT / "endpoints.yml")).tracker_store
-    store = create_tracker_store(config, domain)
-    assert type(store) is FastInMemoryTrackerStore
 
 
 @pytest.mark.parametrize("sessions", [1, 3])

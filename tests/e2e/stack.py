@@ -115,6 +115,8 @@ def running_stack(
         "SANIC_HOST": "127.0.0.1",
         "RASA_TELEMETRY_ENABLED": "false",
         "APPEALS_DB_URL": f"sqlite:///{workdir / 'appeals.db'}",
+        # Each stack its own conversations (endpoints.yml's store reads TRACKER_STORE_URL).
+        "TRACKER_STORE_URL": f"sqlite:///{workdir / 'trackers.db'}",
         **(extra_env or {}),
     }
     rasa = str(VENV_BIN / "rasa")

@@ -58,6 +58,7 @@ def test_each_child_is_restarted_after_sigkill(tmp_path: Path) -> None:
         **{name: str(port) for name, port in ports.items()},
         "QIHU_LOG_DIR": str(log_dir),
         "APPEALS_DB_URL": f"sqlite:///{tmp_path / 'appeals.db'}",
+        "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'trackers.db'}",
         "RASA_TOKEN": token,
     }
     health = {

@@ -35,6 +35,7 @@ def test_run_script_on_other_ports_answers_and_stops_cleanly(tmp_path: Path) -> 
         **{name: str(port) for name, port in ports.items()},
         "QIHU_LOG_DIR": str(tmp_path / "log"),
         "APPEALS_DB_URL": f"sqlite:///{tmp_path / 'appeals.db'}",
+        "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'trackers.db'}",
         "RASA_TOKEN": "run-script-test",
     }
     out = (tmp_path / "stdout").open("w")
